@@ -1,0 +1,148 @@
+/**
+ * The SFU service: worker pool, rooms, socket.io signalling and the HTTP(S) server that serves
+ * the web client, /healthz and /metrics. `Sfu.start(config)` brings it all up; `close()` shuts it
+ * down gracefully (peers are told to reconnect, then sockets, HTTP and workers close).
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { types } from 'mediasoup';
+import { Server as SocketServer } from 'socket.io';
+import type { ClientToServerEvents, ServerToClientEvents } from '../shared/protocol/index.js';
+import { SOCKET_MAX_BYTES } from '../shared/protocol/index.js';
+import type { SfuConfig } from './config.js';
+import { StaticFiles } from './http/StaticFiles.js';
+import { loadTls } from './http/tls.js';
+import { createLogger, setLogLevel } from './logger.js';
+import { MEDIA_CODECS } from './media/codecs.js';
+import { WorkerPool } from './media/WorkerPool.js';
+import { renderMetrics } from './metrics.js';
+import { RoomRegistry } from './rooms/RoomRegistry.js';
+import { Session } from './signalling/Session.js';
+
+const log = createLogger('Sfu');
+
+export class Sfu {
+  private closing: Promise<void> | null = null;
+  private readonly sessions = new Set<Session>();
+
+  private constructor(
+    readonly config: SfuConfig,
+    readonly pool: WorkerPool,
+    readonly registry: RoomRegistry,
+    readonly httpServer: http.Server | https.Server,
+    readonly io: SocketServer<ClientToServerEvents, ServerToClientEvents>,
+    readonly url: string,
+  ) {}
+
+  static async start(config: SfuConfig): Promise<Sfu> {
+    setLogLevel(config.logLevel);
+    const pool = await WorkerPool.create({
+      numWorkers: config.numWorkers,
+      rtcListenIp: config.rtcListenIp,
+      announcedAddress: config.announcedAddress,
+      rtcPort: config.rtcPort,
+      logLevel: 'warn',
+    });
+    try {
+      const routerRtpCapabilities = await computeRouterCapabilities(pool);
+      const registry = new RoomRegistry(pool, config.maxPeersPerRoom);
+      const tls = loadTls(config.tls);
+      const files = new StaticFiles(config.webRoot);
+      let sfu: Sfu | undefined;
+      const onRequest: http.RequestListener = (req, res) => {
+        if (!sfu) {
+          res.writeHead(503).end();
+          return;
+        }
+        sfu.handleHttp(req, res, files).catch((err: unknown) => {
+          log.error('http request failed', err, { path: req.url?.slice(0, 200) });
+          if (!res.headersSent) res.writeHead(500);
+          res.end();
+        });
+      };
+      const httpServer = tls ? https.createServer(tls, onRequest) : http.createServer(onRequest);
+      const io = new SocketServer<ClientToServerEvents, ServerToClientEvents>(httpServer, {
+        maxHttpBufferSize: SOCKET_MAX_BYTES,
+        serveClient: false,
+        // Same-origin only: the web client is served by this server (or Vite's proxy in dev).
+        cors: undefined,
+      });
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.port, config.host, () => {
+          httpServer.off('error', reject);
+          resolve();
+        });
+      });
+      const { port } = httpServer.address() as AddressInfo;
+      const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+      const url = `${tls ? 'https' : 'http'}://${host === '0.0.0.0' ? 'localhost' : host}:${port}`;
+      sfu = new Sfu(config, pool, registry, httpServer, io, url);
+      const self = sfu;
+      io.on('connection', (socket) => {
+        const session = new Session(socket, {
+          registry,
+          routerRtpCapabilities,
+          rateLimit: config.rateLimit,
+          log: createLogger('Session'),
+        });
+        self.sessions.add(session);
+        socket.on('disconnect', () => self.sessions.delete(session));
+      });
+      pool.on('workerReplaced', (slot, pid) => log.info('worker replaced', { slot, pid }));
+      log.info('listening', { url, workers: config.numWorkers, rtcPort: config.rtcPort, announcedAddress: config.announcedAddress });
+      return sfu;
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
+  }
+
+  get socketCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Idempotent graceful shutdown. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      log.info('shutting down', { sockets: this.sessions.size, rooms: this.registry.rooms.size });
+      this.registry.close();
+      // Give the reconnect notifications a moment to flush before closing sockets.
+      await new Promise((r) => setTimeout(r, 100));
+      await new Promise<void>((resolve) => {
+        void this.io.close(() => resolve());
+      });
+      this.httpServer.closeAllConnections?.();
+      await this.pool.close();
+      log.info('stopped');
+    })();
+    return this.closing;
+  }
+
+  private async handleHttp(req: http.IncomingMessage, res: http.ServerResponse, files: StaticFiles): Promise<void> {
+    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    if (pathname === '/healthz') {
+      const live = this.pool.workers.filter((w) => !w.worker.closed).length;
+      const ok = live === this.pool.workers.length && this.closing === null;
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify({ status: ok ? 'ok' : 'degraded', workers: live, rooms: this.registry.rooms.size }));
+      return;
+    }
+    if (pathname === '/metrics') {
+      const body = await renderMetrics(this.pool, this.registry, this.sessions.size);
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(body);
+      return;
+    }
+    await files.serve(req, res, pathname);
+  }
+}
+
+/** Router capabilities depend only on the codec list; read them once from a scratch router. */
+async function computeRouterCapabilities(pool: WorkerPool): Promise<types.RtpCapabilities> {
+  const router = await pool.leastLoaded().worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+  const caps = router.rtpCapabilities;
+  router.close();
+  return caps;
+}

@@ -1,0 +1,136 @@
+/**
+ * Service configuration from environment variables. Every variable has a documented default
+ * (README "Configuration"); a bad value is a ConfigError naming the variable, never a silent
+ * fallback.
+ */
+import os from 'node:os';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface SfuConfig {
+  /** HTTP(S) + socket.io listen address. */
+  host: string;
+  port: number;
+  /** Address mediasoup binds its WebRtcServer sockets to. */
+  rtcListenIp: string;
+  /** Address put in ICE candidates (the public or LAN address browsers can reach). */
+  announcedAddress: string;
+  /** First WebRtcServer port; worker i listens on rtcPort + i (UDP and TCP). */
+  rtcPort: number;
+  numWorkers: number;
+  /** TLS: both paths, or `selfSigned`, or neither (plain HTTP, fine on localhost). */
+  tls: { certFile: string; keyFile: string } | 'selfSigned' | null;
+  logLevel: LogLevel;
+  maxPeersPerRoom: number;
+  /** Directory with the built web client (index.html); a placeholder page is served if absent. */
+  webRoot: string;
+  /** Requests per second per socket (token bucket refill) and burst size. */
+  rateLimit: { perSecond: number; burst: number };
+  /** Enables the test-only producer tap. Never set in production. */
+  testHooks: boolean;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected an integer, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}`);
+  return n;
+}
+
+function str(env: Env, name: string, def: string): string {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? def : raw;
+}
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+function firstExternalIPv4(): string | undefined {
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const addr of list ?? []) {
+      if (addr.family === 'IPv4' && !addr.internal) return addr.address;
+    }
+  }
+  return undefined;
+}
+
+function ip(env: Env, name: string, def: string): string {
+  const value = str(env, name, def);
+  const m = IPV4.exec(value);
+  const validV4 = m !== null && m.slice(1).every((o) => Number(o) <= 255);
+  if (!validV4 && !value.includes(':')) throw new ConfigError(name, `not an IP address: "${value}"`);
+  return value;
+}
+
+/** dist/web next to the compiled server (dist/server/sfu), or in the repo when run from source. */
+function defaultWebRoot(): string {
+  const compiled = import.meta.url.includes('/dist/server/');
+  return new URL(compiled ? '../../web' : '../dist/web', import.meta.url).pathname;
+}
+
+export function loadConfig(env: Env = process.env): SfuConfig {
+  const host = str(env, 'HOST', '127.0.0.1');
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  const rtcListenIp = ip(env, 'RTC_LISTEN_IP', isLoopback(host) ? '127.0.0.1' : '0.0.0.0');
+  const announcedDefault =
+    isLoopback(host) || rtcListenIp.startsWith('127.')
+      ? '127.0.0.1'
+      : rtcListenIp !== '0.0.0.0'
+        ? rtcListenIp
+        : (firstExternalIPv4() ?? '127.0.0.1');
+  const announcedAddress = str(env, 'ANNOUNCED_ADDRESS', announcedDefault);
+  const numWorkers = int(env, 'NUM_WORKERS', os.availableParallelism(), 1, 256);
+  const rtcPort = int(env, 'RTC_PORT', 40000, 1024, 65535 - numWorkers);
+
+  const certFile = env.TLS_CERT;
+  const keyFile = env.TLS_KEY;
+  let tls: SfuConfig['tls'] = null;
+  if (certFile || keyFile) {
+    if (!certFile || !keyFile) throw new ConfigError(certFile ? 'TLS_KEY' : 'TLS_CERT', 'set both TLS_CERT and TLS_KEY');
+    tls = { certFile, keyFile };
+  } else if (env.TLS === 'self-signed') {
+    tls = 'selfSigned';
+  } else if (env.TLS !== undefined && env.TLS !== '' && env.TLS !== 'off') {
+    throw new ConfigError('TLS', `expected "self-signed" or "off", got "${env.TLS}"`);
+  }
+
+  const logLevel = str(env, 'LOG_LEVEL', 'info');
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `expected debug, info, warn or error, got "${logLevel}"`);
+  }
+
+  return {
+    host,
+    port,
+    rtcListenIp,
+    announcedAddress,
+    rtcPort,
+    numWorkers,
+    tls,
+    logLevel: logLevel as LogLevel,
+    maxPeersPerRoom: int(env, 'MAX_PEERS_PER_ROOM', 50, 1, 10_000),
+    webRoot: str(env, 'WEB_ROOT', defaultWebRoot()),
+    rateLimit: {
+      perSecond: int(env, 'RATE_LIMIT_PER_SECOND', 50, 1, 100_000),
+      burst: int(env, 'RATE_LIMIT_BURST', 200, 1, 1_000_000),
+    },
+    testHooks: env.BLINDCALL_TEST_HOOKS === '1',
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * Entry point: load configuration, start the SFU, print its URL, stop gracefully on SIGTERM/SIGINT.
+ */
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { Sfu } from './Sfu.js';
+
+const log = createLogger('main');
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const sfu = await Sfu.start(config);
+  process.stdout.write(`\nblindcall SFU is running: ${sfu.url}\n\n`);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info('signal received', { signal });
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    sfu.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error('shutdown failed', err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  log.error('failed to start', err);
+  process.exitCode = 1;
+});

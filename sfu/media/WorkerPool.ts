@@ -1,0 +1,136 @@
+/**
+ * The pool of mediasoup workers: one per core, each with a WebRtcServer (UDP + TCP on one port,
+ * `rtcPort + slot`). New rooms go to the least-loaded worker. A worker that dies is replaced in
+ * its slot (same port) and `workerDied` is emitted; its routers close, which closes their rooms.
+ */
+import * as mediasoup from 'mediasoup';
+import type { types } from 'mediasoup';
+import { createLogger } from '../logger.js';
+import { TypedEmitter } from '../TypedEmitter.js';
+
+const log = createLogger('WorkerPool');
+
+export interface WorkerPoolOptions {
+  numWorkers: number;
+  rtcListenIp: string;
+  announcedAddress: string;
+  rtcPort: number;
+  logLevel: types.WorkerLogLevel;
+}
+
+export interface WorkerSlot {
+  readonly index: number;
+  worker: types.Worker;
+  webRtcServer: types.WebRtcServer;
+  /** Rooms currently placed on this worker. */
+  load: number;
+  /** Worker generation: bumps each time the slot's worker is replaced. */
+  generation: number;
+}
+
+type Events = {
+  workerDied: [slot: number, pid: number];
+  workerReplaced: [slot: number, pid: number];
+};
+
+export class WorkerPoolClosedError extends Error {
+  override readonly name = 'WorkerPoolClosedError';
+}
+
+export class WorkerPool extends TypedEmitter<Events> {
+  private readonly slots: WorkerSlot[] = [];
+  private closed = false;
+  /** Replacements in progress, awaited by close(). */
+  private readonly pending = new Set<Promise<void>>();
+
+  private constructor(private readonly options: WorkerPoolOptions) {
+    super();
+  }
+
+  static async create(options: WorkerPoolOptions): Promise<WorkerPool> {
+    const pool = new WorkerPool(options);
+    try {
+      for (let i = 0; i < options.numWorkers; i++) {
+        pool.slots.push(await pool.startSlot(i, 0));
+      }
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
+    return pool;
+  }
+
+  get workers(): readonly WorkerSlot[] {
+    return this.slots;
+  }
+
+  /** The least-loaded live slot; the caller increments/decrements `load` around its room. */
+  leastLoaded(): WorkerSlot {
+    if (this.closed) throw new WorkerPoolClosedError('worker pool is closed');
+    const live = this.slots.filter((s) => !s.worker.closed);
+    if (live.length === 0) throw new WorkerPoolClosedError('no live mediasoup worker');
+    return live.reduce((a, b) => (b.load < a.load ? b : a));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.pending]);
+    for (const slot of this.slots) slot.worker.close();
+    this.removeAllListeners();
+  }
+
+  private async startSlot(index: number, generation: number): Promise<WorkerSlot> {
+    const { rtcListenIp, announcedAddress, rtcPort, logLevel } = this.options;
+    const worker = await mediasoup.createWorker({ logLevel, appData: { slot: index } });
+    let webRtcServer: types.WebRtcServer;
+    try {
+      const port = rtcPort + index;
+      webRtcServer = await worker.createWebRtcServer({
+        listenInfos: [
+          { protocol: 'udp', ip: rtcListenIp, announcedAddress, port },
+          { protocol: 'tcp', ip: rtcListenIp, announcedAddress, port },
+        ],
+      });
+    } catch (err) {
+      worker.close();
+      throw err;
+    }
+    const slot: WorkerSlot = { index, worker, webRtcServer, load: 0, generation };
+    worker.on('died', (error) => this.onDied(slot, error));
+    log.info('worker started', { slot: index, pid: worker.pid, port: rtcPort + index });
+    return slot;
+  }
+
+  private onDied(slot: WorkerSlot, error: Error): void {
+    const pid = slot.worker.pid;
+    log.error('worker died', error, { slot: slot.index, pid });
+    slot.load = 0;
+    this.emit('workerDied', slot.index, pid);
+    if (this.closed) return;
+    const replacement = this.replace(slot.index, slot.generation + 1).finally(() =>
+      this.pending.delete(replacement),
+    );
+    this.pending.add(replacement);
+  }
+
+  private async replace(index: number, generation: number): Promise<void> {
+    // The dead worker's port is released when its process exits; retry briefly if the OS has
+    // not freed it yet.
+    for (let attempt = 1; !this.closed; attempt++) {
+      try {
+        const slot = await this.startSlot(index, generation);
+        if (this.closed) {
+          slot.worker.close();
+          return;
+        }
+        this.slots[index] = slot;
+        this.emit('workerReplaced', index, slot.worker.pid);
+        return;
+      } catch (err) {
+        log.error('worker replacement failed', err, { slot: index, attempt });
+        await new Promise((r) => setTimeout(r, Math.min(5000, 200 * attempt)));
+      }
+    }
+  }
+}

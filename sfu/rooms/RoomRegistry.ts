@@ -1,0 +1,74 @@
+/**
+ * Rooms by id: created on first join on the least-loaded worker, forgotten when they close.
+ * Concurrent first joins of one room share a single creation.
+ */
+import { ProtocolError } from '../../shared/protocol/index.js';
+import { createLogger } from '../logger.js';
+import type { WorkerPool } from '../media/WorkerPool.js';
+import { TypedEmitter } from '../TypedEmitter.js';
+import { Room } from './Room.js';
+
+const log = createLogger('RoomRegistry');
+
+type Events = { roomCreated: [room: Room] };
+
+export class RoomRegistry extends TypedEmitter<Events> {
+  readonly rooms = new Map<string, Room>();
+  private readonly creating = new Map<string, Promise<Room>>();
+  private closed = false;
+
+  constructor(
+    private readonly pool: WorkerPool,
+    private readonly maxPeersPerRoom: number,
+  ) {
+    super();
+  }
+
+  async getOrCreate(roomId: string): Promise<Room> {
+    if (this.closed) throw new ProtocolError('UNAVAILABLE', 'server is shutting down');
+    const existing = this.rooms.get(roomId);
+    if (existing && !existing.closed) return existing;
+    let pending = this.creating.get(roomId);
+    if (!pending) {
+      pending = this.create(roomId).finally(() => this.creating.delete(roomId));
+      this.creating.set(roomId, pending);
+    }
+    return pending;
+  }
+
+  /** Idempotent: closes every room with reason SHUTDOWN. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const room of [...this.rooms.values()]) room.close('SHUTDOWN');
+    this.rooms.clear();
+    this.removeAllListeners();
+  }
+
+  private async create(roomId: string): Promise<Room> {
+    const slot = this.pool.leastLoaded();
+    slot.load++;
+    let room: Room;
+    try {
+      room = await Room.create(roomId, slot, this.maxPeersPerRoom);
+    } catch (err) {
+      slot.load = Math.max(0, slot.load - 1);
+      log.error('room creation failed', err, { roomId });
+      throw new ProtocolError('UNAVAILABLE', 'could not create the room; try again');
+    }
+    if (this.closed) {
+      room.close('SHUTDOWN');
+      throw new ProtocolError('UNAVAILABLE', 'server is shutting down');
+    }
+    const generation = slot.generation;
+    room.on('close', () => {
+      if (this.rooms.get(roomId) === room) this.rooms.delete(roomId);
+      // A replaced worker's slot starts from zero load; only undo our own increment.
+      if (slot.generation === generation) slot.load = Math.max(0, slot.load - 1);
+    });
+    this.rooms.set(roomId, room);
+    log.info('room created', { roomId, worker: slot.index });
+    this.emit('roomCreated', room);
+    return room;
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * One small function per signalling request. Each receives an already validated request and the
+ * caller's session, and returns the response data or throws a ProtocolError. A handler changes
+ * state only after every check has passed, so a refused request leaves nothing half-made.
+ */
+import { randomBytes } from 'node:crypto';
+import type { types } from 'mediasoup';
+import type { RequestName, RequestOf, ResponseOf } from '../../shared/protocol/index.js';
+import { ProtocolError } from '../../shared/protocol/index.js';
+import type { Session } from './Session.js';
+
+export type Handler<K extends RequestName> = (
+  session: Session,
+  request: RequestOf<K>,
+) => Promise<ResponseOf<K>> | ResponseOf<K>;
+
+/** 12 base64url characters (72 random bits): unguessable, and safe in the id pattern. */
+function newPeerId(): string {
+  return randomBytes(9).toString('base64url');
+}
+
+export const handlers: { [K in RequestName]: Handler<K> } = {
+  getRouterRtpCapabilities: (session) => ({ routerRtpCapabilities: session.routerRtpCapabilities }),
+
+  join: async (session, { roomId, rtpCapabilities }) => {
+    session.beginJoin();
+    try {
+      if (!Array.isArray((rtpCapabilities as { codecs?: unknown }).codecs)) {
+        throw new ProtocolError('BAD_REQUEST', '$.rtpCapabilities.codecs: expected an array');
+      }
+      const room = await session.registry.getOrCreate(roomId);
+      const peerId = newPeerId();
+      const peer = room.join(peerId, rtpCapabilities as types.RtpCapabilities, session.notify, session.log.child({ roomId, peerId }));
+      session.attach(room, peer);
+      return {
+        peerId,
+        peers: [...room.peers.keys()].filter((id) => id !== peerId).map((id) => ({ peerId: id })),
+        producers: room.existingProducers(peer),
+        maxPeers: room.maxPeers,
+      };
+    } finally {
+      session.endJoin();
+    }
+  },
+
+  leave: (session) => {
+    session.leave();
+    return {};
+  },
+
+  createTransport: async (session, { direction }) => {
+    const { room, peer } = session.joined();
+    return room.createTransport(peer, direction);
+  },
+
+  connectTransport: async (session, { transportId, dtlsParameters }) => {
+    const transport = session.joined().peer.transport(transportId);
+    if (transport.dtlsState !== 'new') {
+      throw new ProtocolError('INVALID_STATE', `transport ${transportId} is already connected`);
+    }
+    await transport.connect({ dtlsParameters: dtlsParameters as types.DtlsParameters });
+    return {};
+  },
+
+  restartIce: async (session, { transportId }) => {
+    const transport = session.joined().peer.transport(transportId);
+    const iceParameters = await transport.restartIce();
+    return { iceParameters };
+  },
+
+  produce: async (session, request) => {
+    const { room, peer } = session.joined();
+    return { producerId: await room.produce(peer, request) };
+  },
+
+  closeProducer: (session, { producerId }) => {
+    session.joined().peer.producer(producerId).close();
+    return {};
+  },
+
+  pauseProducer: async (session, { producerId }) => {
+    await session.joined().peer.producer(producerId).pause();
+    return {};
+  },
+
+  resumeProducer: async (session, { producerId }) => {
+    await session.joined().peer.producer(producerId).resume();
+    return {};
+  },
+
+  consume: async (session, request) => {
+    const { room, peer } = session.joined();
+    return room.consume(peer, request);
+  },
+
+  pauseConsumer: async (session, { consumerId }) => {
+    await session.joined().peer.consumer(consumerId).pause();
+    return {};
+  },
+
+  resumeConsumer: async (session, { consumerId }) => {
+    await session.joined().peer.consumer(consumerId).resume();
+    return {};
+  },
+
+  setConsumerLayers: async (session, { consumerId, spatialLayer, temporalLayer }) => {
+    const consumer = session.joined().peer.consumer(consumerId);
+    if (consumer.type !== 'simulcast' && consumer.type !== 'svc') {
+      throw new ProtocolError('INVALID_STATE', `consumer ${consumerId} has no layers`);
+    }
+    await consumer.setPreferredLayers(
+      temporalLayer === undefined ? { spatialLayer } : { spatialLayer, temporalLayer },
+    );
+    return {};
+  },
+
+  requestKeyFrame: async (session, { consumerId }) => {
+    const consumer = session.joined().peer.consumer(consumerId);
+    if (consumer.kind !== 'video') throw new ProtocolError('INVALID_STATE', 'not a video consumer');
+    await consumer.requestKeyFrame();
+    return {};
+  },
+
+  relay: (session, { to, payload }) => {
+    const { room, peer } = session.joined();
+    room.relay(peer, to, payload);
+    return {};
+  },
+};

@@ -1,0 +1,186 @@
+/**
+ * The signalling protocol: every client→server request and server→client notification, with its
+ * runtime schema. socket.io's typed generics (`ClientToServerEvents`, `ServerToClientEvents`) are
+ * derived from the schemas, so types and validation are one definition.
+ *
+ * Requests are socket.io events with an acknowledgement callback that receives
+ * `Ack<Response>` (`{ ok: true, data } | { ok: false, error: { code, message } }`).
+ * Notifications are events without an acknowledgement.
+ *
+ * mediasoup parameter objects (RTP/DTLS/ICE) are carried as opaque, size-bounded objects: the SFU
+ * hands them to mediasoup, which validates them field by field, and the client hands them to
+ * mediasoup-client.
+ *
+ * The server never sees E2EE content: `relay` payloads are ciphertext produced by shared/e2ee.
+ */
+import type {
+  DtlsParameters,
+  IceCandidate,
+  IceParameters,
+  MediaKind,
+  RtpCapabilities,
+  RtpParameters,
+} from 'mediasoup-client/types';
+import type { Ack } from './errors.js';
+import {
+  array,
+  boolean,
+  bytes,
+  integer,
+  literal,
+  nullable,
+  object,
+  opaqueObject,
+  optional,
+  string,
+  type Infer,
+  type Schema,
+} from './schema.js';
+
+/** Room ids come from the link path; peer ids are made by the server. */
+export const ID_MAX_LENGTH = 64;
+export const ID_PATTERN = /^[A-Za-z0-9_-]+$/;
+/** Largest E2EE relay payload (one encrypted key-protocol or chat message). */
+export const RELAY_MAX_BYTES = 64 * 1024;
+/** Largest mediasoup parameter object (RTP parameters with simulcast and extensions fit in 16 KiB). */
+export const MEDIA_PARAMS_MAX_BYTES = 32 * 1024;
+/** Transport-level frame limit for socket.io (engine.io's maxHttpBufferSize). */
+export const SOCKET_MAX_BYTES = 128 * 1024;
+
+const id = string({ min: 1, max: ID_MAX_LENGTH, pattern: ID_PATTERN });
+/** mediasoup ids are UUIDs. */
+const mediaId = string({ min: 1, max: 64, pattern: /^[0-9a-fA-F-]+$/ });
+const kind = literal<MediaKind>('audio', 'video');
+export const MEDIA_SOURCES = ['camera', 'microphone', 'screen'] as const;
+export type MediaSource = (typeof MEDIA_SOURCES)[number];
+const source = literal<MediaSource>(...MEDIA_SOURCES);
+const rtpCapabilities = opaqueObject<RtpCapabilities>({ maxBytes: MEDIA_PARAMS_MAX_BYTES });
+const rtpParameters = opaqueObject<RtpParameters>({ maxBytes: MEDIA_PARAMS_MAX_BYTES });
+const dtlsParameters = opaqueObject<DtlsParameters>({ maxBytes: MEDIA_PARAMS_MAX_BYTES });
+const iceParameters = opaqueObject<IceParameters>({ maxBytes: MEDIA_PARAMS_MAX_BYTES });
+const empty = object({});
+
+const producerInfo = object({ producerId: mediaId, peerId: id, kind, source, paused: boolean });
+export type ProducerInfo = Infer<typeof producerInfo>;
+
+/** Request schemas (client → server) and response schemas (server → client), by event name. */
+export const requests = {
+  /** The SFU's RTP capabilities, needed to load a mediasoup-client Device before joining. */
+  getRouterRtpCapabilities: {
+    request: empty,
+    response: object({ routerRtpCapabilities: rtpCapabilities }),
+  },
+  /** Enter a room (created on first join). Returns the peer id the server assigned. */
+  join: {
+    request: object({ roomId: id, rtpCapabilities }),
+    response: object({
+      peerId: id,
+      peers: array(object({ peerId: id }), { max: 1000 }),
+      producers: array(producerInfo, { max: 3000 }),
+      maxPeers: integer({ min: 1, max: 10_000 }),
+    }),
+  },
+  /** Leave the room; the connection stays open and may join again. */
+  leave: { request: empty, response: empty },
+  createTransport: {
+    request: object({ direction: literal('send', 'recv') }),
+    response: object({
+      transportId: mediaId,
+      iceParameters,
+      iceCandidates: array(opaqueObject<IceCandidate>({ maxBytes: 1024 }), { max: 16 }),
+      dtlsParameters,
+    }),
+  },
+  connectTransport: {
+    request: object({ transportId: mediaId, dtlsParameters }),
+    response: empty,
+  },
+  restartIce: {
+    request: object({ transportId: mediaId }),
+    response: object({ iceParameters }),
+  },
+  produce: {
+    request: object({ transportId: mediaId, kind, rtpParameters, source, paused: optional(boolean) }),
+    response: object({ producerId: mediaId }),
+  },
+  closeProducer: { request: object({ producerId: mediaId }), response: empty },
+  pauseProducer: { request: object({ producerId: mediaId }), response: empty },
+  resumeProducer: { request: object({ producerId: mediaId }), response: empty },
+  /** Consumers are created paused; the client resumes them once its receiver is wired up. */
+  consume: {
+    request: object({ transportId: mediaId, producerId: mediaId }),
+    response: object({
+      consumerId: mediaId,
+      producerId: mediaId,
+      peerId: id,
+      kind,
+      source,
+      rtpParameters,
+      producerPaused: boolean,
+    }),
+  },
+  pauseConsumer: { request: object({ consumerId: mediaId }), response: empty },
+  resumeConsumer: { request: object({ consumerId: mediaId }), response: empty },
+  /** Simulcast layer preference, e.g. from the size of the tile that shows the consumer. */
+  setConsumerLayers: {
+    request: object({
+      consumerId: mediaId,
+      spatialLayer: integer({ min: 0, max: 3 }),
+      temporalLayer: optional(integer({ min: 0, max: 3 })),
+    }),
+    response: empty,
+  },
+  /** Ask the sender of a video producer for a key frame (after a decrypt gap, for example). */
+  requestKeyFrame: { request: object({ consumerId: mediaId }), response: empty },
+  /**
+   * Relay an end-to-end encrypted blob to one peer (`to`) or to every other peer in the room
+   * (`to: null`). The server checks size and addressing only.
+   */
+  relay: {
+    request: object({ to: nullable(id), payload: bytes({ min: 1, max: RELAY_MAX_BYTES }) }),
+    response: empty,
+  },
+} satisfies Record<string, { request: Schema<unknown>; response: Schema<unknown> }>;
+
+export type RequestName = keyof typeof requests;
+export type RequestOf<K extends RequestName> = Infer<(typeof requests)[K]['request']>;
+export type ResponseOf<K extends RequestName> = Infer<(typeof requests)[K]['response']>;
+
+/** Notification schemas (server → client). */
+export const notifications = {
+  peerJoined: object({ peerId: id }),
+  peerLeft: object({ peerId: id }),
+  newProducer: producerInfo,
+  /** A consumer of this client was closed because its producer or transport went away. */
+  consumerClosed: object({ consumerId: mediaId }),
+  consumerPaused: object({ consumerId: mediaId }),
+  consumerResumed: object({ consumerId: mediaId }),
+  /** The loudest peer in the room, or null when everyone is silent. */
+  activeSpeaker: object({ peerId: nullable(id) }),
+  /** An E2EE blob from another peer; `from` is what the server claims, the payload proves it. */
+  relay: object({ from: id, payload: bytes({ min: 1, max: RELAY_MAX_BYTES }) }),
+  /**
+   * The server lost this peer's media state (worker restart, shutdown): the client must join
+   * again (with fresh keys) on this or a new connection.
+   */
+  reconnect: object({ reason: literal('WORKER_DIED', 'SHUTDOWN') }),
+} satisfies Record<string, Schema<unknown>>;
+
+export type NotificationName = keyof typeof notifications;
+export type NotificationOf<K extends NotificationName> = Infer<(typeof notifications)[K]>;
+
+export type ClientToServerEvents = {
+  [K in RequestName]: (request: RequestOf<K>, ack: (response: Ack<ResponseOf<K>>) => void) => void;
+};
+
+export type ServerToClientEvents = {
+  [K in NotificationName]: (message: NotificationOf<K>) => void;
+};
+
+export function isRequestName(name: string): name is RequestName {
+  return Object.hasOwn(requests, name);
+}
+
+export function isNotificationName(name: string): name is NotificationName {
+  return Object.hasOwn(notifications, name);
+}
