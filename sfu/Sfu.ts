@@ -91,7 +91,12 @@ export class Sfu {
         socket.on('disconnect', () => self.sessions.delete(session));
       });
       pool.on('workerReplaced', (slot, pid) => log.info('worker replaced', { slot, pid }));
-      log.info('listening', { url, workers: config.numWorkers, rtcPort: config.rtcPort, announcedAddress: config.announcedAddress });
+      log.info('listening', {
+        url,
+        workers: config.numWorkers,
+        rtcPort: config.rtcPort,
+        announcedAddress: config.announcedAddress,
+      });
       return sfu;
     } catch (err) {
       await pool.close();
@@ -120,18 +125,34 @@ export class Sfu {
     return this.closing;
   }
 
-  private async handleHttp(req: http.IncomingMessage, res: http.ServerResponse, files: StaticFiles): Promise<void> {
+  private async handleHttp(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    files: StaticFiles,
+  ): Promise<void> {
     const pathname = new URL(req.url ?? '/', 'http://x').pathname;
     if (pathname === '/healthz') {
       const live = this.pool.workers.filter((w) => !w.worker.closed).length;
       const ok = live === this.pool.workers.length && this.closing === null;
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify({ status: ok ? 'ok' : 'degraded', workers: live, rooms: this.registry.rooms.size }));
+      res.writeHead(ok ? 200 : 503, {
+        'content-type': 'application/json',
+        'cache-control': 'no-store',
+      });
+      res.end(
+        JSON.stringify({
+          status: ok ? 'ok' : 'degraded',
+          workers: live,
+          rooms: this.registry.rooms.size,
+        }),
+      );
       return;
     }
     if (pathname === '/metrics') {
       const body = await renderMetrics(this.pool, this.registry, this.sessions.size);
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
+      res.writeHead(200, {
+        'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+        'cache-control': 'no-store',
+      });
       res.end(body);
       return;
     }

@@ -75,7 +75,8 @@ function ip(env: Env, name: string, def: string): string {
   const value = str(env, name, def);
   const m = IPV4.exec(value);
   const validV4 = m !== null && m.slice(1).every((o) => Number(o) <= 255);
-  if (!validV4 && !value.includes(':')) throw new ConfigError(name, `not an IP address: "${value}"`);
+  if (!validV4 && !value.includes(':'))
+    throw new ConfigError(name, `not an IP address: "${value}"`);
   return value;
 }
 
@@ -103,7 +104,8 @@ export function loadConfig(env: Env = process.env): SfuConfig {
   const keyFile = env.TLS_KEY;
   let tls: SfuConfig['tls'] = null;
   if (certFile || keyFile) {
-    if (!certFile || !keyFile) throw new ConfigError(certFile ? 'TLS_KEY' : 'TLS_CERT', 'set both TLS_CERT and TLS_KEY');
+    if (!certFile || !keyFile)
+      throw new ConfigError(certFile ? 'TLS_KEY' : 'TLS_CERT', 'set both TLS_CERT and TLS_KEY');
     tls = { certFile, keyFile };
   } else if (env.TLS === 'self-signed') {
     tls = 'selfSigned';

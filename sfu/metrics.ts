@@ -25,7 +25,11 @@ function family(name: string, type: 'gauge' | 'counter', help: string, samples: 
   return lines.join('\n');
 }
 
-export async function renderMetrics(pool: WorkerPool, registry: RoomRegistry, sockets: number): Promise<string> {
+export async function renderMetrics(
+  pool: WorkerPool,
+  registry: RoomRegistry,
+  sockets: number,
+): Promise<string> {
   let peers = 0;
   let transports = 0;
   let producers = 0;
@@ -47,7 +51,10 @@ export async function renderMetrics(pool: WorkerPool, registry: RoomRegistry, so
       try {
         const usage = await slot.worker.getResourceUsage();
         // ru_utime/ru_stime are milliseconds of CPU time since the worker started.
-        cpu.push({ labels: { worker: slot.index, pid: slot.worker.pid }, value: (usage.ru_utime + usage.ru_stime) / 1000 });
+        cpu.push({
+          labels: { worker: slot.index, pid: slot.worker.pid },
+          value: (usage.ru_utime + usage.ru_stime) / 1000,
+        });
       } catch {
         // The worker died between listing and asking; the next scrape shows its replacement.
       }
@@ -63,8 +70,18 @@ export async function renderMetrics(pool: WorkerPool, registry: RoomRegistry, so
       family('sfu_transports', 'gauge', 'Open WebRTC transports.', [{ value: transports }]),
       family('sfu_producers', 'gauge', 'Open producers.', [{ value: producers }]),
       family('sfu_consumers', 'gauge', 'Open consumers.', [{ value: consumers }]),
-      family('sfu_worker_cpu_seconds_total', 'counter', 'CPU time used by each mediasoup worker.', cpu),
-      family('sfu_requests_rejected_total', 'counter', 'Signalling requests refused, by error code.', rejected),
+      family(
+        'sfu_worker_cpu_seconds_total',
+        'counter',
+        'CPU time used by each mediasoup worker.',
+        cpu,
+      ),
+      family(
+        'sfu_requests_rejected_total',
+        'counter',
+        'Signalling requests refused, by error code.',
+        rejected,
+      ),
     ].join('\n') + '\n'
   );
 }

@@ -59,7 +59,9 @@ export class StaticFiles {
       file = path.join(this.root, 'index.html');
       info = await stat(file).catch(() => null);
       if (!info?.isFile()) {
-        res.writeHead(200, { 'content-type': TYPES['.html'], ...SECURITY_HEADERS }).end(PLACEHOLDER);
+        res
+          .writeHead(200, { 'content-type': TYPES['.html'], ...SECURITY_HEADERS })
+          .end(PLACEHOLDER);
         return;
       }
     }

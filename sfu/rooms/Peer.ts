@@ -44,22 +44,28 @@ export class Peer {
 
   transport(transportId: string, direction?: Direction): types.WebRtcTransport<TransportData> {
     const transport = this.transports.get(transportId);
-    if (!transport || transport.closed) throw new ProtocolError('NOT_FOUND', `no transport ${transportId}`);
+    if (!transport || transport.closed)
+      throw new ProtocolError('NOT_FOUND', `no transport ${transportId}`);
     if (direction && transport.appData.direction !== direction) {
-      throw new ProtocolError('INVALID_STATE', `transport ${transportId} is not a ${direction} transport`);
+      throw new ProtocolError(
+        'INVALID_STATE',
+        `transport ${transportId} is not a ${direction} transport`,
+      );
     }
     return transport;
   }
 
   producer(producerId: string): types.Producer<ProducerData> {
     const producer = this.producers.get(producerId);
-    if (!producer || producer.closed) throw new ProtocolError('NOT_FOUND', `no producer ${producerId}`);
+    if (!producer || producer.closed)
+      throw new ProtocolError('NOT_FOUND', `no producer ${producerId}`);
     return producer;
   }
 
   consumer(consumerId: string): types.Consumer {
     const consumer = this.consumers.get(consumerId);
-    if (!consumer || consumer.closed) throw new ProtocolError('NOT_FOUND', `no consumer ${consumerId}`);
+    if (!consumer || consumer.closed)
+      throw new ProtocolError('NOT_FOUND', `no consumer ${consumerId}`);
     return consumer;
   }
 

@@ -97,16 +97,28 @@ export class Room extends TypedEmitter<Events> {
     for (const peer of this.peers.values()) {
       if (peer === except) continue;
       for (const p of peer.producers.values()) {
-        out.push({ producerId: p.id, peerId: peer.id, kind: p.kind, source: p.appData.source, paused: p.paused });
+        out.push({
+          producerId: p.id,
+          peerId: peer.id,
+          kind: p.kind,
+          source: p.appData.source,
+          paused: p.paused,
+        });
       }
     }
     return out;
   }
 
-  async createTransport(peer: Peer, direction: 'send' | 'recv'): Promise<ResponseOf<'createTransport'>> {
+  async createTransport(
+    peer: Peer,
+    direction: 'send' | 'recv',
+  ): Promise<ResponseOf<'createTransport'>> {
     this.assertOpen();
     if (peer.transports.size >= MAX_TRANSPORTS_PER_PEER) {
-      throw new ProtocolError('INVALID_STATE', `at most ${MAX_TRANSPORTS_PER_PEER} transports per peer`);
+      throw new ProtocolError(
+        'INVALID_STATE',
+        `at most ${MAX_TRANSPORTS_PER_PEER} transports per peer`,
+      );
     }
     const transport = await this.router.createWebRtcTransport<TransportData>({
       webRtcServer: this.slot.webRtcServer,
@@ -137,7 +149,10 @@ export class Room extends TypedEmitter<Events> {
   async produce(peer: Peer, req: RequestOf<'produce'>): Promise<string> {
     const transport = peer.transport(req.transportId, 'send');
     if (peer.producers.size >= MAX_PRODUCERS_PER_PEER) {
-      throw new ProtocolError('INVALID_STATE', `at most ${MAX_PRODUCERS_PER_PEER} producers per peer`);
+      throw new ProtocolError(
+        'INVALID_STATE',
+        `at most ${MAX_PRODUCERS_PER_PEER} producers per peer`,
+      );
     }
     const producer = await transport.produce<ProducerData>({
       kind: req.kind,
@@ -152,7 +167,10 @@ export class Room extends TypedEmitter<Events> {
     peer.addProducer(producer);
     if (producer.kind === 'audio') {
       this.speakerObserver.addProducer({ producerId: producer.id }).catch((err: unknown) => {
-        this.log.warn('active speaker observer refused producer', { producerId: producer.id, error: String(err) });
+        this.log.warn('active speaker observer refused producer', {
+          producerId: producer.id,
+          error: String(err),
+        });
       });
     }
     this.broadcast(peer, 'newProducer', {
@@ -170,9 +188,15 @@ export class Room extends TypedEmitter<Events> {
     const transport = peer.transport(req.transportId, 'recv');
     const owner = this.findProducerOwner(req.producerId);
     if (!owner) throw new ProtocolError('NOT_FOUND', `no producer ${req.producerId} in this room`);
-    if (owner.peer === peer) throw new ProtocolError('BAD_REQUEST', 'cannot consume your own producer');
-    if (!this.router.canConsume({ producerId: req.producerId, rtpCapabilities: peer.rtpCapabilities })) {
-      throw new ProtocolError('CANNOT_CONSUME', 'your RTP capabilities cannot receive this producer');
+    if (owner.peer === peer)
+      throw new ProtocolError('BAD_REQUEST', 'cannot consume your own producer');
+    if (
+      !this.router.canConsume({ producerId: req.producerId, rtpCapabilities: peer.rtpCapabilities })
+    ) {
+      throw new ProtocolError(
+        'CANNOT_CONSUME',
+        'your RTP capabilities cannot receive this producer',
+      );
     }
     const consumer = await transport.consume({
       producerId: req.producerId,
@@ -207,7 +231,8 @@ export class Room extends TypedEmitter<Events> {
       return;
     }
     const target = this.peers.get(to);
-    if (!target || target === from) throw new ProtocolError('NOT_FOUND', `no other peer ${to} in this room`);
+    if (!target || target === from)
+      throw new ProtocolError('NOT_FOUND', `no other peer ${to} in this room`);
     target.notify('relay', { from: from.id, payload });
   }
 

@@ -113,31 +113,49 @@ export class Session {
   private onRoomClosed(reason: RoomCloseReason): void {
     if (this.state.name !== 'joined') return;
     this.state = { name: 'connected' };
-    if (reason !== 'EMPTY') this.notify('reconnect', { reason: reason === 'SHUTDOWN' ? 'SHUTDOWN' : 'WORKER_DIED' });
+    if (reason !== 'EMPTY')
+      this.notify('reconnect', { reason: reason === 'SHUTDOWN' ? 'SHUTDOWN' : 'WORKER_DIED' });
   }
 
   private async dispatch(event: string, args: unknown[]): Promise<void> {
-    const ack = typeof args[args.length - 1] === 'function' ? (args[args.length - 1] as (r: Ack<unknown>) => void) : undefined;
+    const ack =
+      typeof args[args.length - 1] === 'function'
+        ? (args[args.length - 1] as (r: Ack<unknown>) => void)
+        : undefined;
     const reply = (response: Ack<unknown>): void => {
       if (!response.ok) countRejected(response.error.code);
       if (ack) ack(response);
-      else if (!response.ok) this.log.debug('request without ack refused', { event, code: response.error.code });
+      else if (!response.ok)
+        this.log.debug('request without ack refused', { event, code: response.error.code });
     };
     if (!this.limiter.take()) {
-      reply({ ok: false, error: { code: 'RATE_LIMITED', message: 'too many requests; slow down' } });
+      reply({
+        ok: false,
+        error: { code: 'RATE_LIMITED', message: 'too many requests; slow down' },
+      });
       return;
     }
     if (!isRequestName(event)) {
-      reply({ ok: false, error: { code: 'UNKNOWN_EVENT', message: `unknown event "${event.slice(0, 64)}"` } });
+      reply({
+        ok: false,
+        error: { code: 'UNKNOWN_EVENT', message: `unknown event "${event.slice(0, 64)}"` },
+      });
       return;
     }
     if (!ack || args.length !== 2) {
-      reply({ ok: false, error: { code: 'BAD_REQUEST', message: `${event} takes one message and an acknowledgement` } });
+      reply({
+        ok: false,
+        error: {
+          code: 'BAD_REQUEST',
+          message: `${event} takes one message and an acknowledgement`,
+        },
+      });
       return;
     }
     const checked = validate(requests[event].request, args[0]);
     if (!checked.ok) {
-      reply({ ok: false, error: { code: 'BAD_REQUEST', message: `${event}: ${checked.path} ${checked.reason}` } });
+      const code = checked.tooLarge ? 'TOO_LARGE' : 'BAD_REQUEST';
+      reply({ ok: false, error: { code, message: `${event}: ${checked.path} ${checked.reason}` } });
       return;
     }
     try {
@@ -149,14 +167,21 @@ export class Session {
     }
   }
 
-  private toErrorBody(event: string, err: unknown): { code: ProtocolError['code']; message: string } {
+  private toErrorBody(
+    event: string,
+    err: unknown,
+  ): { code: ProtocolError['code']; message: string } {
     if (err instanceof ProtocolError) return err.toBody();
     // mediasoup's own validation errors: the client sent parameters it refuses.
-    if (err instanceof TypeError) return { code: 'MEDIA_REJECTED', message: `${event}: ${err.message}` };
+    if (err instanceof TypeError)
+      return { code: 'MEDIA_REJECTED', message: `${event}: ${err.message}` };
     if (err instanceof Error && err.name === 'InvalidStateError') {
       return { code: 'INVALID_STATE', message: `${event}: ${err.message}` };
     }
-    if (err instanceof Error && /invalid|wrong|not supported|unsupported|missing/i.test(err.message)) {
+    if (
+      err instanceof Error &&
+      /invalid|wrong|not supported|unsupported|missing/i.test(err.message)
+    ) {
       return { code: 'MEDIA_REJECTED', message: `${event}: ${err.message}` };
     }
     this.log.error('request failed', err, { event });

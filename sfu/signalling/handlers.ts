@@ -30,7 +30,12 @@ export const handlers: { [K in RequestName]: Handler<K> } = {
       }
       const room = await session.registry.getOrCreate(roomId);
       const peerId = newPeerId();
-      const peer = room.join(peerId, rtpCapabilities as types.RtpCapabilities, session.notify, session.log.child({ roomId, peerId }));
+      const peer = room.join(
+        peerId,
+        rtpCapabilities as types.RtpCapabilities,
+        session.notify,
+        session.log.child({ roomId, peerId }),
+      );
       session.attach(room, peer);
       return {
         peerId,

@@ -100,7 +100,13 @@ export const requests = {
     response: object({ iceParameters }),
   },
   produce: {
-    request: object({ transportId: mediaId, kind, rtpParameters, source, paused: optional(boolean) }),
+    request: object({
+      transportId: mediaId,
+      kind,
+      rtpParameters,
+      source,
+      paused: optional(boolean),
+    }),
     response: object({ producerId: mediaId }),
   },
   closeProducer: { request: object({ producerId: mediaId }), response: empty },

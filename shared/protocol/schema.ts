@@ -6,7 +6,9 @@
  * returns the first problem as a path plus a reason; it never throws.
  */
 
-export type Check<T> = { ok: true; value: T } | { ok: false; path: string; reason: string };
+/** A failed check names where (`path`), why (`reason`), and whether it failed on size alone. */
+export type Check<T> =
+  { ok: true; value: T } | { ok: false; path: string; reason: string; tooLarge?: boolean };
 
 export interface Schema<T> {
   readonly check: (value: unknown, path: string) => Check<T>;
@@ -14,10 +16,14 @@ export interface Schema<T> {
 
 export type Infer<S> = S extends Schema<infer T> ? T : never;
 
-const fail = (path: string, reason: string): { ok: false; path: string; reason: string } => ({
+type Failure = { ok: false; path: string; reason: string; tooLarge?: boolean };
+
+const fail = (path: string, reason: string): Failure => ({ ok: false, path, reason });
+const tooLarge = (path: string, reason: string): Failure => ({
   ok: false,
   path,
   reason,
+  tooLarge: true,
 });
 
 export function validate<T>(schema: Schema<T>, value: unknown): Check<T> {
@@ -29,7 +35,7 @@ export function string(opts: { min?: number; max: number; pattern?: RegExp }): S
     check: (v, path) => {
       if (typeof v !== 'string') return fail(path, 'expected a string');
       if (v.length < (opts.min ?? 0)) return fail(path, `shorter than ${opts.min ?? 0}`);
-      if (v.length > opts.max) return fail(path, `longer than ${opts.max}`);
+      if (v.length > opts.max) return tooLarge(path, `longer than ${opts.max}`);
       if (opts.pattern && !opts.pattern.test(v)) return fail(path, 'has invalid characters');
       return { ok: true, value: v };
     },
@@ -56,7 +62,8 @@ export function literal<const L extends string | number | boolean>(...values: L[
 }
 
 export const boolean: Schema<boolean> = {
-  check: (v, path) => (typeof v === 'boolean' ? { ok: true, value: v } : fail(path, 'expected a boolean')),
+  check: (v, path) =>
+    typeof v === 'boolean' ? { ok: true, value: v } : fail(path, 'expected a boolean'),
 };
 
 export function nullable<T>(inner: Schema<T>): Schema<T | null> {
@@ -78,8 +85,9 @@ export function bytes(opts: { min?: number; max: number }): Schema<Uint8Array> {
       if (v instanceof Uint8Array) out = v;
       else if (v instanceof ArrayBuffer) out = new Uint8Array(v);
       else return fail(path, 'expected binary data');
-      if (out.byteLength < (opts.min ?? 0)) return fail(path, `shorter than ${opts.min ?? 0} bytes`);
-      if (out.byteLength > opts.max) return fail(path, `larger than ${opts.max} bytes`);
+      if (out.byteLength < (opts.min ?? 0))
+        return fail(path, `shorter than ${opts.min ?? 0} bytes`);
+      if (out.byteLength > opts.max) return tooLarge(path, `larger than ${opts.max} bytes`);
       return { ok: true, value: out };
     },
   };
@@ -89,7 +97,7 @@ export function array<T>(item: Schema<T>, opts: { max: number }): Schema<T[]> {
   return {
     check: (v, path) => {
       if (!Array.isArray(v)) return fail(path, 'expected an array');
-      if (v.length > opts.max) return fail(path, `more than ${opts.max} items`);
+      if (v.length > opts.max) return tooLarge(path, `more than ${opts.max} items`);
       const out: T[] = [];
       for (let i = 0; i < v.length; i++) {
         const r = item.check(v[i], `${path}[${i}]`);
@@ -121,7 +129,7 @@ export function opaqueObject<T extends object>(opts: { maxBytes: number }): Sche
       } catch {
         return fail(path, 'is not serializable');
       }
-      if (size > opts.maxBytes) return fail(path, `larger than ${opts.maxBytes} bytes`);
+      if (size > opts.maxBytes) return tooLarge(path, `larger than ${opts.maxBytes} bytes`);
       return { ok: true, value: v as T };
     },
   };

@@ -1,0 +1,105 @@
+/**
+ * The SFU's HTTP surface: /healthz, Prometheus /metrics, the web client's routes and the
+ * placeholder page, path traversal, and config errors.
+ */
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../sfu/config.js';
+import type { Sfu } from '../../sfu/Sfu.js';
+import { joinRoom, startSfu, TestClient } from './harness/sfu.js';
+
+let sfu: Sfu | undefined;
+afterEach(async () => {
+  await sfu?.close();
+  sfu = undefined;
+});
+
+describe('http', () => {
+  it('answers /healthz and /metrics with live counts', async () => {
+    sfu = await startSfu();
+    const health = await fetch(`${sfu.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok', workers: 1, rooms: 0 });
+
+    const c = await TestClient.connect(sfu);
+    await joinRoom(sfu, c, 'metrics-room');
+    await c.ok('createTransport', { direction: 'recv' });
+    await c.raw('nope', {});
+    const metrics = await (await fetch(`${sfu.url}/metrics`)).text();
+    expect(metrics).toContain('# TYPE sfu_rooms gauge');
+    expect(metrics).toMatch(/^sfu_rooms 1$/m);
+    expect(metrics).toMatch(/^sfu_peers 1$/m);
+    expect(metrics).toMatch(/^sfu_transports 1$/m);
+    expect(metrics).toMatch(/^sfu_producers 0$/m);
+    expect(metrics).toMatch(/^sfu_consumers 0$/m);
+    expect(metrics).toMatch(/^sfu_worker_cpu_seconds_total\{worker="0",pid="\d+"\} [\d.]+$/m);
+    expect(metrics).toMatch(/^sfu_requests_rejected_total\{code="UNKNOWN_EVENT"\} \d+$/m);
+    c.close();
+  });
+
+  it('serves the built client for app routes, 404 for unknown files and traversal', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'web-'));
+    writeFileSync(path.join(root, 'index.html'), '<!doctype html><title>app</title>');
+    mkdirSync(path.join(root, 'assets'));
+    writeFileSync(path.join(root, 'assets', 'a.js'), 'export {}');
+    sfu = await startSfu({ WEB_ROOT: root });
+    for (const p of ['/', '/r/abc_DEF-1']) {
+      const res = await fetch(sfu.url + p);
+      expect(res.status, p).toBe(200);
+      expect(await res.text()).toContain('<title>app</title>');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    }
+    const js = await fetch(`${sfu.url}/assets/a.js`);
+    expect(js.headers.get('content-type')).toContain('text/javascript');
+    expect(js.headers.get('cache-control')).toContain('immutable');
+    expect((await fetch(`${sfu.url}/missing.js`)).status).toBe(404);
+    expect((await fetch(`${sfu.url}/%2e%2e/%2e%2e/etc/passwd`)).status).toBe(404);
+    expect((await fetch(`${sfu.url}/r/bad%20id`)).status).toBe(404);
+  });
+
+  it('serves a placeholder page when the client is not built', async () => {
+    sfu = await startSfu({ WEB_ROOT: '/nonexistent' });
+    const res = await fetch(sfu.url + '/');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('npm run build');
+  });
+});
+
+describe('config', () => {
+  it('rejects bad values with an error naming the variable', () => {
+    const bad: [Record<string, string>, string][] = [
+      [{ PORT: 'eighty' }, 'PORT'],
+      [{ PORT: '70000' }, 'PORT'],
+      [{ NUM_WORKERS: '0' }, 'NUM_WORKERS'],
+      [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+      [{ TLS_CERT: '/x.crt' }, 'TLS_KEY'],
+      [{ TLS: 'maybe' }, 'TLS'],
+      [{ RTC_LISTEN_IP: 'not-an-ip' }, 'RTC_LISTEN_IP'],
+    ];
+    for (const [env, variable] of bad) {
+      expect(() => loadConfig(env), JSON.stringify(env)).toThrow(ConfigError);
+      try {
+        loadConfig(env);
+      } catch (err) {
+        expect((err as ConfigError).variable).toBe(variable);
+      }
+    }
+  });
+
+  it('has documented defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      host: '127.0.0.1',
+      port: 3000,
+      rtcPort: 40000,
+      announcedAddress: '127.0.0.1',
+      maxPeersPerRoom: 50,
+      tls: null,
+      logLevel: 'info',
+      testHooks: false,
+    });
+    expect(c.numWorkers).toBe(os.availableParallelism());
+  });
+});
