@@ -19,12 +19,15 @@ import { WorkerPool } from './media/WorkerPool.js';
 import { renderMetrics } from './metrics.js';
 import { RoomRegistry } from './rooms/RoomRegistry.js';
 import { Session } from './signalling/Session.js';
+import { ProducerTap } from './testing/ProducerTap.js';
 
 const log = createLogger('Sfu');
 
 export class Sfu {
   private closing: Promise<void> | null = null;
   private readonly sessions = new Set<Session>();
+  /** TEST-ONLY recorder of forwarded RTP; null unless BLINDCALL_TEST_HOOKS=1. */
+  tap: ProducerTap | null = null;
 
   private constructor(
     readonly config: SfuConfig,
@@ -79,6 +82,7 @@ export class Sfu {
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       const url = `${tls ? 'https' : 'http'}://${host === '0.0.0.0' ? 'localhost' : host}:${port}`;
       sfu = new Sfu(config, pool, registry, httpServer, io, url);
+      if (config.testHooks) sfu.tap = new ProducerTap(registry);
       const self = sfu;
       io.on('connection', (socket) => {
         const session = new Session(socket, {

@@ -1,0 +1,20 @@
+/**
+ * `npm run bench`: runs every benchmark and prints its table. Pass names to run some:
+ *   npm run bench -- forwarding e2ee
+ * Benchmarks print measured numbers and targets as ratios; they assert nothing.
+ */
+const all: Record<string, () => Promise<unknown>> = {
+  forwarding: async () => (await import('./forwarding.js')).main(),
+  e2ee: async () => (await import('./e2ee.js')).main(),
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+for (const name of wanted.length ? wanted : Object.keys(all)) {
+  const run = all[name];
+  if (!run) {
+    console.error(`unknown benchmark "${name}"; known: ${Object.keys(all).join(', ')}`);
+    process.exit(2);
+  }
+  console.log(`\n=== ${name} ===`);
+  await run();
+}
