@@ -1,0 +1,121 @@
+/**
+ * Main-thread side of frame encryption: owns the single frame worker, attaches an encoded
+ * transform to every RTCRtpSender and RTCRtpReceiver *before* it can carry a frame (callers use
+ * mediasoup-client's `onRtpSender` / `onRtpReceiver`, which run right after the transceiver is
+ * created and before negotiation), and forwards key changes to the worker.
+ *
+ * Key bytes are copied and the copy is transferred, so the caller keeps its own bytes and the
+ * worker's copy is the only other one; nothing here logs or stores them.
+ */
+import { createLogger } from '../util/logger.js';
+import { Emitter } from '../util/Emitter.js';
+import {
+  assertNever,
+  type FromWorker,
+  type MediaKind,
+  type ToWorker,
+  type TransformOptions,
+  type TransformStats,
+} from './messages.js';
+import type { TransformMode } from './support.js';
+
+const log = createLogger('FrameCryptor');
+
+type Events = {
+  stats: [senderKid: number | null, transforms: TransformStats[]];
+  /** A video receiver recovered after dropped frames: ask for a key frame. */
+  recovered: [transformId: string];
+  keyError: [op: string, code: string];
+};
+
+export class FrameCryptor extends Emitter<Events> {
+  private readonly worker: Worker;
+  private nextId = 0;
+  private closed = false;
+
+  constructor(readonly mode: TransformMode) {
+    super();
+    this.worker = new Worker(new URL('./worker/frameWorker.ts', import.meta.url), {
+      type: 'module',
+      name: 'blindcall-frames',
+    });
+    this.worker.onmessage = (event: MessageEvent<FromWorker>) => this.onWorkerMessage(event.data);
+    this.worker.onerror = (event) => {
+      event.preventDefault();
+      log.error('frame worker error', event.message);
+    };
+  }
+
+  /** Must run before the sender carries any frame. Returns the id used in stats. */
+  attachSender(sender: RTCRtpSender, media: MediaKind): string {
+    return this.attach(sender, { transformId: this.newId('s'), role: 'send', media, peerId: null });
+  }
+
+  /** Must run before the receiver is resumed. Returns the id used in stats. */
+  attachReceiver(receiver: RTCRtpReceiver, media: MediaKind, peerId: string): string {
+    return this.attach(receiver, { transformId: this.newId('r'), role: 'recv', media, peerId });
+  }
+
+  detach(transformId: string): void {
+    this.post({ kind: 'detach', transformId });
+  }
+
+  setSenderKey(kid: number, keyBytes: Uint8Array): void {
+    const copy = keyBytes.slice();
+    this.post({ kind: 'setSenderKey', kid, keyBytes: copy }, [copy.buffer]);
+  }
+
+  addReceiverKey(peerId: string, kid: number, keyBytes: Uint8Array): void {
+    const copy = keyBytes.slice();
+    this.post({ kind: 'addReceiverKey', peerId, kid, keyBytes: copy }, [copy.buffer]);
+  }
+
+  removeReceiverKey(kid: number, peerId: string | null): void {
+    this.post({ kind: 'removeReceiverKey', kid, peerId });
+  }
+
+  /** Idempotent: the worker drops all keys, then is terminated. */
+  close(): void {
+    if (this.closed) return;
+    this.post({ kind: 'close' });
+    this.closed = true;
+    this.removeAllListeners();
+    // Let the close message run first so pipes stop dropping-not-forwarding, then end the thread.
+    setTimeout(() => this.worker.terminate(), 200);
+  }
+
+  private attach(target: RTCRtpSender | RTCRtpReceiver, options: TransformOptions): string {
+    if (this.closed) throw new Error('FrameCryptor is closed');
+    if (this.mode === 'script') {
+      target.transform = new RTCRtpScriptTransform(this.worker, options);
+    } else {
+      if (!target.createEncodedStreams) throw new Error('createEncodedStreams is not available');
+      const { readable, writable } = target.createEncodedStreams();
+      this.post({ kind: 'attachStreams', options, readable, writable }, [readable, writable]);
+    }
+    return options.transformId;
+  }
+
+  private newId(prefix: string): string {
+    return `${prefix}${++this.nextId}`;
+  }
+
+  private post(message: ToWorker, transfer: Transferable[] = []): void {
+    if (this.closed) return;
+    this.worker.postMessage(message, transfer);
+  }
+
+  private onWorkerMessage(msg: FromWorker): void {
+    switch (msg.kind) {
+      case 'stats':
+        return this.emit('stats', msg.senderKid, msg.transforms);
+      case 'recovered':
+        return this.emit('recovered', msg.transformId);
+      case 'keyError':
+        log.warn('key operation failed in the frame worker', { op: msg.op, code: msg.code });
+        return this.emit('keyError', msg.op, msg.code);
+      default:
+        return assertNever(msg);
+    }
+  }
+}

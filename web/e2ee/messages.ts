@@ -1,0 +1,91 @@
+/**
+ * Messages between the main thread and the E2EE frame worker: one discriminated union per
+ * direction, shared by both sides. Both handlers dispatch through a typed handler map and end in
+ * an exhaustiveness check, so adding a message kind without handling it is a compile error.
+ *
+ * Keys cross this boundary only as raw bytes in a transferred Uint8Array (the worker imports
+ * them as non-extractable AES-GCM keys, see shared/sframe) and are never logged on either side.
+ */
+
+export type MediaKind = 'audio' | 'video';
+export type TransformRole = 'send' | 'recv';
+
+/** Passed as `RTCRtpScriptTransform` options (structured-cloned into the worker). */
+export interface TransformOptions {
+  /** Unique per sender/receiver for the worker's lifetime. */
+  readonly transformId: string;
+  readonly role: TransformRole;
+  readonly media: MediaKind;
+  /** For receivers: the sender's peer id, used to count frames per sender. */
+  readonly peerId: string | null;
+}
+
+export type ToWorker =
+  | { readonly kind: 'setSenderKey'; readonly kid: number; readonly keyBytes: Uint8Array }
+  | {
+      readonly kind: 'addReceiverKey';
+      readonly peerId: string;
+      readonly kid: number;
+      readonly keyBytes: Uint8Array;
+    }
+  | { readonly kind: 'removeReceiverKey'; readonly kid: number; readonly peerId: string | null }
+  /** Legacy Insertable Streams: the streams themselves are transferred to the worker. */
+  | {
+      readonly kind: 'attachStreams';
+      readonly options: TransformOptions;
+      readonly readable: ReadableStream<RTCEncodedVideoFrame | RTCEncodedAudioFrame>;
+      readonly writable: WritableStream<RTCEncodedVideoFrame | RTCEncodedAudioFrame>;
+    }
+  | { readonly kind: 'detach'; readonly transformId: string }
+  /** Drops every key and stops every transform (frames are then dropped, never passed through). */
+  | { readonly kind: 'close' };
+
+/** Why a frame was dropped: SFrame error codes plus the worker's own reasons. */
+export type DropReason =
+  | 'UNKNOWN_KID'
+  | 'AUTH_FAILED'
+  | 'REPLAY'
+  | 'MALFORMED'
+  | 'NO_SENDER_KEY'
+  | 'KEY_REUSE'
+  | 'BAD_KEY'
+  | 'COUNTER_EXHAUSTED'
+  | 'CLOSED'
+  | 'EMPTY'
+  /** Decrypted with a key that belongs to a different peer than the receiver's sender. */
+  | 'WRONG_SENDER'
+  | 'INTERNAL';
+
+export interface TransformStats {
+  readonly transformId: string;
+  readonly role: TransformRole;
+  readonly media: MediaKind;
+  readonly peerId: string | null;
+  /** KID of the last frame encrypted (send) or decrypted (recv). */
+  readonly kid: number | null;
+  /** Frames encrypted (send) or decrypted (recv). */
+  readonly frames: number;
+  /** Frames dropped, by reason. Never passed through. */
+  readonly dropped: Readonly<Partial<Record<DropReason, number>>>;
+  /** `performance.now()`-based time of the last good frame in the worker, or null. */
+  readonly lastFrameAt: number | null;
+}
+
+export type FromWorker =
+  | {
+      readonly kind: 'stats';
+      readonly senderKid: number | null;
+      readonly transforms: TransformStats[];
+    }
+  /**
+   * A receiver decrypted a frame after a run of drops (e.g. a key change): the main thread asks
+   * the sender for a key frame so the picture recovers quickly.
+   */
+  | { readonly kind: 'recovered'; readonly transformId: string }
+  /** A key operation failed. `code` is an SFrame error code; no key material is included. */
+  | { readonly kind: 'keyError'; readonly op: ToWorker['kind']; readonly code: string };
+
+/** Compile-time exhaustiveness guard for handler maps and switches. */
+export function assertNever(value: never): never {
+  throw new Error(`unhandled message: ${JSON.stringify(value)}`);
+}
