@@ -29,7 +29,7 @@ async function blackHole(): Promise<{ port: number; proc: ChildProcess }> {
     'import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind(("127.0.0.1",0))\nprint(s.getsockname()[1],flush=True)\ntime.sleep(3600)',
   ]);
   const port = await new Promise<number>((resolve, reject) => {
-    proc.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    proc.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
     proc.once('error', reject);
   });
   return { port, proc };

@@ -26,17 +26,48 @@ const log = createLogger('Sfu');
 export class Sfu {
   private closing: Promise<void> | null = null;
   private readonly sessions = new Set<Session>();
+  readonly httpServer: http.Server | https.Server;
+  readonly io: SocketServer<ClientToServerEvents, ServerToClientEvents>;
   /** TEST-ONLY recorder of forwarded RTP; null unless BLINDCALL_TEST_HOOKS=1. */
-  tap: ProducerTap | null = null;
+  readonly tap: ProducerTap | null;
+  /** Base URL, known once listening. */
+  url = '';
 
   private constructor(
     readonly config: SfuConfig,
     readonly pool: WorkerPool,
     readonly registry: RoomRegistry,
-    readonly httpServer: http.Server | https.Server,
-    readonly io: SocketServer<ClientToServerEvents, ServerToClientEvents>,
-    readonly url: string,
-  ) {}
+    routerRtpCapabilities: types.RtpCapabilities,
+  ) {
+    const tls = loadTls(config.tls);
+    const files = new StaticFiles(config.webRoot);
+    const onRequest: http.RequestListener = (req, res) => {
+      this.handleHttp(req, res, files).catch((err: unknown) => {
+        log.error('http request failed', err, { path: req.url?.slice(0, 200) });
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+    };
+    this.httpServer = tls ? https.createServer(tls, onRequest) : http.createServer(onRequest);
+    this.io = new SocketServer<ClientToServerEvents, ServerToClientEvents>(this.httpServer, {
+      maxHttpBufferSize: SOCKET_MAX_BYTES,
+      serveClient: false,
+      // Same-origin only: the web client is served by this server (or Vite's proxy in dev).
+      cors: undefined,
+    });
+    this.io.on('connection', (socket) => {
+      const session = new Session(socket, {
+        registry,
+        routerRtpCapabilities,
+        rateLimit: config.rateLimit,
+        log: createLogger('Session'),
+      });
+      this.sessions.add(session);
+      socket.on('disconnect', () => this.sessions.delete(session));
+    });
+    this.tap = config.testHooks ? new ProducerTap(registry) : null;
+    pool.on('workerReplaced', (slot, pid) => log.info('worker replaced', { slot, pid }));
+  }
 
   static async start(config: SfuConfig): Promise<Sfu> {
     setLogLevel(config.logLevel);
@@ -50,62 +81,33 @@ export class Sfu {
     try {
       const routerRtpCapabilities = await computeRouterCapabilities(pool);
       const registry = new RoomRegistry(pool, config.maxPeersPerRoom);
-      const tls = loadTls(config.tls);
-      const files = new StaticFiles(config.webRoot);
-      let sfu: Sfu | undefined;
-      const onRequest: http.RequestListener = (req, res) => {
-        if (!sfu) {
-          res.writeHead(503).end();
-          return;
-        }
-        sfu.handleHttp(req, res, files).catch((err: unknown) => {
-          log.error('http request failed', err, { path: req.url?.slice(0, 200) });
-          if (!res.headersSent) res.writeHead(500);
-          res.end();
-        });
-      };
-      const httpServer = tls ? https.createServer(tls, onRequest) : http.createServer(onRequest);
-      const io = new SocketServer<ClientToServerEvents, ServerToClientEvents>(httpServer, {
-        maxHttpBufferSize: SOCKET_MAX_BYTES,
-        serveClient: false,
-        // Same-origin only: the web client is served by this server (or Vite's proxy in dev).
-        cors: undefined,
-      });
-      await new Promise<void>((resolve, reject) => {
-        httpServer.once('error', reject);
-        httpServer.listen(config.port, config.host, () => {
-          httpServer.off('error', reject);
-          resolve();
-        });
-      });
-      const { port } = httpServer.address() as AddressInfo;
-      const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-      const url = `${tls ? 'https' : 'http'}://${host === '0.0.0.0' ? 'localhost' : host}:${port}`;
-      sfu = new Sfu(config, pool, registry, httpServer, io, url);
-      if (config.testHooks) sfu.tap = new ProducerTap(registry);
-      const self = sfu;
-      io.on('connection', (socket) => {
-        const session = new Session(socket, {
-          registry,
-          routerRtpCapabilities,
-          rateLimit: config.rateLimit,
-          log: createLogger('Session'),
-        });
-        self.sessions.add(session);
-        socket.on('disconnect', () => self.sessions.delete(session));
-      });
-      pool.on('workerReplaced', (slot, pid) => log.info('worker replaced', { slot, pid }));
-      log.info('listening', {
-        url,
-        workers: config.numWorkers,
-        rtcPort: config.rtcPort,
-        announcedAddress: config.announcedAddress,
-      });
+      const sfu = new Sfu(config, pool, registry, routerRtpCapabilities);
+      await sfu.listen();
       return sfu;
     } catch (err) {
       await pool.close();
       throw err;
     }
+  }
+
+  private async listen(): Promise<void> {
+    const { host, port } = this.config;
+    await new Promise<void>((resolve, reject) => {
+      this.httpServer.once('error', reject);
+      this.httpServer.listen(port, host, () => {
+        this.httpServer.off('error', reject);
+        resolve();
+      });
+    });
+    const bound = (this.httpServer.address() as AddressInfo).port;
+    const shownHost = host === '0.0.0.0' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+    this.url = `${this.config.tls ? 'https' : 'http'}://${shownHost}:${bound}`;
+    log.info('listening', {
+      url: this.url,
+      workers: this.config.numWorkers,
+      rtcPort: this.config.rtcPort,
+      announcedAddress: this.config.announcedAddress,
+    });
   }
 
   get socketCount(): number {

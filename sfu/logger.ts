@@ -67,7 +67,8 @@ export class Logger {
 
 function describeError(err: unknown): string | undefined {
   if (err === undefined) return undefined;
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return typeof err === 'string' ? err : JSON.stringify(err);
 }
 
 export function createLogger(module: string): Logger {

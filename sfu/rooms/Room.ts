@@ -156,7 +156,7 @@ export class Room extends TypedEmitter<Events> {
     }
     const producer = await transport.produce<ProducerData>({
       kind: req.kind,
-      rtpParameters: req.rtpParameters as types.RtpParameters,
+      rtpParameters: req.rtpParameters,
       paused: req.paused ?? false,
       appData: { peerId: peer.id, source: req.source },
     });

@@ -160,7 +160,7 @@ export class Session {
     }
     try {
       const handler = handlers[event] as Handler<typeof event>;
-      const data = await handler(this, checked.value as never);
+      const data = await handler(this, checked.value);
       reply({ ok: true, data });
     } catch (err) {
       reply({ ok: false, error: this.toErrorBody(event, err) });

@@ -4,7 +4,6 @@
  * state only after every check has passed, so a refused request leaves nothing half-made.
  */
 import { randomBytes } from 'node:crypto';
-import type { types } from 'mediasoup';
 import type { RequestName, RequestOf, ResponseOf } from '../../shared/protocol/index.js';
 import { ProtocolError } from '../../shared/protocol/index.js';
 import type { Session } from './Session.js';
@@ -32,7 +31,7 @@ export const handlers: { [K in RequestName]: Handler<K> } = {
       const peerId = newPeerId();
       const peer = room.join(
         peerId,
-        rtpCapabilities as types.RtpCapabilities,
+        rtpCapabilities,
         session.notify,
         session.log.child({ roomId, peerId }),
       );
@@ -63,7 +62,7 @@ export const handlers: { [K in RequestName]: Handler<K> } = {
     if (transport.dtlsState !== 'new') {
       throw new ProtocolError('INVALID_STATE', `transport ${transportId} is already connected`);
     }
-    await transport.connect({ dtlsParameters: dtlsParameters as types.DtlsParameters });
+    await transport.connect({ dtlsParameters: dtlsParameters });
     return {};
   },
 

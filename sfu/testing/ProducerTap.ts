@@ -44,7 +44,11 @@ export class ProducerTap {
     });
   }
 
-  private async tap(room: Room, transport: types.DirectTransport, producer: types.Producer<ProducerData>): Promise<void> {
+  private async tap(
+    room: Room,
+    transport: types.DirectTransport,
+    producer: types.Producer<ProducerData>,
+  ): Promise<void> {
     const consumer = await transport.consume({
       producerId: producer.id,
       rtpCapabilities: room.router.rtpCapabilities,

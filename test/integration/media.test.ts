@@ -5,7 +5,6 @@
  * worker built from source (a regression there kills the worker on the first DTLS record).
  */
 import dgram from 'node:dgram';
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { RTCPeerConnection } from 'werift';
 import type { Sfu } from '../../sfu/Sfu.js';
@@ -64,7 +63,7 @@ it('forwards RTP from a producer to a consumer with byte-identical payloads', as
     rtcpMux: true,
     comedia: false,
   });
-  await egress.connect({ ip: '127.0.0.1', port: (receiver.address() as AddressInfo).port });
+  await egress.connect({ ip: '127.0.0.1', port: receiver.address().port });
   const consumer = await egress.consume({
     producerId: producer.id,
     rtpCapabilities: room.router.rtpCapabilities,
