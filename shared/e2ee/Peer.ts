@@ -1,0 +1,46 @@
+// Per-remote-peer state held by the KeyAgent. A peer enters the roster only when `channel` is set,
+// i.e. after a handshake proved that it holds the session key of a valid announcement right now.
+
+import type { VerifiedAnnouncement } from './announcement.js';
+import type { Bytes } from './bytes.js';
+import type { PairwiseChannel } from './channel.js';
+import type { ChannelSecrets, Role } from './handshake.js';
+import { RemoteKeyRing } from './RemoteKeyRing.js';
+import type { ChannelRecord } from './records.js';
+
+export interface Handshake {
+  readonly role: Role;
+  readonly ann: VerifiedAnnouncement;
+  readonly nI: Bytes;
+  /** Responder: derived on INIT. Initiator: null until RESP. */
+  readonly secrets: ChannelSecrets | null;
+  /** Responder's RESP, re-sent verbatim when the same INIT arrives again. */
+  readonly resp: Bytes | null;
+  readonly startedAt: number;
+  lastSentAt: number;
+}
+
+export class Peer {
+  /** The server reported this peer in the room (a hint only). */
+  reported = false;
+  handshake: Handshake | null = null;
+  channel: PairwiseChannel | null = null;
+  readonly remoteKeys = new RemoteKeyRing();
+  /** Highest generation of our current key lineage this peer acknowledged; -1 if none. */
+  ackedGeneration = -1;
+  /** Our key must be (re)sent now, regardless of the retry timer. */
+  keyDue = false;
+  keySentAt = -Infinity;
+  helloAttempts = 0;
+  nextHelloAt = -Infinity;
+  displayName = '';
+  userVerified = false;
+  /** Records queued during the current input, sealed into one channel message at its end. */
+  outbox: ChannelRecord[] = [];
+
+  constructor(readonly peerId: string) {}
+
+  get verified(): boolean {
+    return this.channel !== null;
+  }
+}

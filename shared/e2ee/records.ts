@@ -1,0 +1,100 @@
+// Records carried inside a pairwise channel message (one message holds one or more records, so a
+// key, an acknowledgement and a name can travel together):
+//
+//   | type u8 | length u16 | body (length bytes) | type u8 | length u16 | body | ...
+//
+//   CONFIRM      0x01  (empty)                           initiator's handshake finish
+//   MEDIA_KEY    0x02  | generation u32 | KID u32 | u8 len | key (16 or 32 B) |
+//   KEY_ACK      0x03  | generation u32 | KID u32 |
+//   DISPLAY_NAME 0x04  | UTF-8 name (≤ 128 B) |
+//   CHAT         0x05  | sent-at ms u64 | UTF-8 text (≤ 4000 B) |
+
+import { Reader, utf8Decode, utf8Encode, WireError, Writer, type Bytes } from './bytes.js';
+import { MAX_DISPLAY_NAME_BYTES } from './announcement.js';
+
+export const MAX_CHAT_BYTES = 4000;
+export const MEDIA_KEY_LENGTHS: readonly number[] = [16, 32];
+
+export type ChannelRecord =
+  | { readonly kind: 'confirm' }
+  | { readonly kind: 'mediaKey'; readonly generation: number; readonly kid: number; readonly key: Bytes }
+  | { readonly kind: 'keyAck'; readonly generation: number; readonly kid: number }
+  | { readonly kind: 'displayName'; readonly name: string }
+  | { readonly kind: 'chat'; readonly sentAt: number; readonly text: string };
+
+const RecordType = { confirm: 0x01, mediaKey: 0x02, keyAck: 0x03, displayName: 0x04, chat: 0x05 } as const;
+
+function body(rec: ChannelRecord): Bytes {
+  const w = new Writer();
+  switch (rec.kind) {
+    case 'confirm':
+      break;
+    case 'mediaKey':
+      w.u32(rec.generation).u32(rec.kid).var8(rec.key);
+      break;
+    case 'keyAck':
+      w.u32(rec.generation).u32(rec.kid);
+      break;
+    case 'displayName':
+      w.bytes(utf8Encode(rec.name));
+      break;
+    case 'chat':
+      w.u64(rec.sentAt).bytes(utf8Encode(rec.text));
+      break;
+    default: {
+      const _exhaustive: never = rec;
+      throw new Error(`unknown record ${String(_exhaustive)}`);
+    }
+  }
+  return w.finish();
+}
+
+export function encodeRecords(records: readonly ChannelRecord[]): Bytes {
+  const w = new Writer();
+  for (const rec of records) w.u8(RecordType[rec.kind]).var16(body(rec));
+  return w.finish();
+}
+
+function decodeOne(type: number, b: Bytes): ChannelRecord {
+  const r = new Reader(b);
+  let rec: ChannelRecord;
+  switch (type) {
+    case RecordType.confirm:
+      rec = { kind: 'confirm' };
+      break;
+    case RecordType.mediaKey: {
+      const generation = r.u32();
+      const kid = r.u32();
+      const key = r.var8();
+      if (!MEDIA_KEY_LENGTHS.includes(key.length)) throw new WireError('bad media key length');
+      rec = { kind: 'mediaKey', generation, kid, key };
+      break;
+    }
+    case RecordType.keyAck:
+      rec = { kind: 'keyAck', generation: r.u32(), kid: r.u32() };
+      break;
+    case RecordType.displayName:
+      if (b.length > MAX_DISPLAY_NAME_BYTES) throw new WireError('name too long');
+      return { kind: 'displayName', name: utf8Decode(b) };
+    case RecordType.chat: {
+      const sentAt = r.u64();
+      const text = r.bytes(r.remaining);
+      if (text.length > MAX_CHAT_BYTES) throw new WireError('chat too long');
+      return { kind: 'chat', sentAt, text: utf8Decode(text) };
+    }
+    default:
+      throw new WireError(`unknown record type ${type}`);
+  }
+  r.end();
+  return rec;
+}
+
+export function decodeRecords(b: Uint8Array): ChannelRecord[] {
+  const r = new Reader(b);
+  const out: ChannelRecord[] = [];
+  while (r.remaining > 0) {
+    const type = r.u8();
+    out.push(decodeOne(type, r.var16()));
+  }
+  return out;
+}

@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import { KeyAgent, KeyAgentError, sameCode } from '../../../shared/e2ee/index.js';
+import { allDecryptAll, tryDecrypt, World } from './sim/World.js';
+
+describe('KeyAgent basics', () => {
+  it('two members verify each other, agree on the security code, and decrypt each other', async () => {
+    const w = new World(1);
+    const a = await w.join('alice');
+    const b = await w.join('bob');
+    await w.settle();
+    expect(a.rosterIds()).toEqual(['alice', 'bob']);
+    expect(b.rosterIds()).toEqual(['alice', 'bob']);
+    expect(a.agent.roster().find((r) => r.peerId === 'bob')?.displayName).toBe('Member bob');
+    expect(sameCode(a.agent.securityCode(), b.agent.securityCode())).toBe(true);
+    expect(sameCode(a.agent.pairwiseCode('bob')!, b.agent.pairwiseCode('alice')!)).toBe(true);
+    expect(await allDecryptAll(w)).toEqual([]);
+    expect(a.agent.warnings()).toEqual({});
+    expect(b.agent.warnings()).toEqual({});
+  });
+
+  it('the security code changes when membership changes', async () => {
+    const w = new World(2);
+    const a = await w.join('a');
+    await w.join('b');
+    await w.settle();
+    const two = a.agent.securityCode();
+    await w.join('c');
+    await w.settle();
+    const three = a.agent.securityCode();
+    expect(sameCode(two, three)).toBe(false);
+    await w.leave('c');
+    await w.settle();
+    expect(sameCode(a.agent.securityCode(), two)).toBe(true);
+  });
+
+  it('join: a newcomer cannot decrypt frames sent before it joined; current members follow the ratchet', async () => {
+    const w = new World(3);
+    const a = await w.join('a');
+    const b = await w.join('b');
+    await w.settle();
+    const before = await a.ctx.encrypt(w.rng.bytes(40), 'opus');
+    const kidBefore = a.agent.currentKid;
+    const c = await w.join('c');
+    await w.settle();
+    expect(a.agent.currentKid).not.toBe(kidBefore);
+    expect(await tryDecrypt(c.ctx, before)).not.toMatch(/^ok/);
+    // b received no new key from a for c's join; it derives it from the ratchet.
+    const after = await a.ctx.encrypt(w.rng.bytes(40), 'opus');
+    expect(await tryDecrypt(b.ctx, after)).toBe('ok:a');
+    expect(b.ctx.stats().ratcheted).toBeGreaterThan(0);
+    expect(await allDecryptAll(w)).toEqual([]);
+  });
+
+  it('leave: remaining members switch to fresh keys the leaver cannot derive', async () => {
+    const w = new World(4);
+    await w.join('a');
+    await w.join('b');
+    const c = await w.join('c');
+    await w.settle();
+    await w.leave('c');
+    await w.settle();
+    for (const m of w.members.values()) {
+      const f = await m.ctx.encrypt(w.rng.bytes(40), 'opus');
+      expect(await tryDecrypt(c.ctx, f)).toBe('UNKNOWN_KID');
+    }
+    expect(await allDecryptAll(w)).toEqual([]);
+  });
+
+  it('switches after all acknowledgements, or after the timeout if a member never answers', async () => {
+    const w = new World(5);
+    const a = await w.join('a');
+    await w.join('b');
+    await w.join('c');
+    await w.join('d');
+    await w.settle();
+    // d stops answering (its messages are dropped), then b leaves.
+    w.intercept = (m) => (m.from === 'd' ? null : m);
+    const kid0 = a.agent.currentKid;
+    await w.leave('b');
+    await w.deliverAll();
+    expect(a.agent.currentKid).toBe(kid0); // waiting for d's acknowledgement
+    await w.tickAll(999);
+    await w.deliverAll();
+    expect(a.agent.currentKid).toBe(kid0);
+    await w.tickAll(1);
+    expect(a.agent.currentKid).not.toBe(kid0);
+    expect(a.warnings('KEY_ACK_TIMEOUT')).toBe(1);
+  });
+
+  it('rekey on demand and periodic rekey produce fresh keys everyone can use', async () => {
+    const w = new World(6, 'room-r', { rekeyIntervalMs: 60_000 });
+    const a = await w.join('a');
+    await w.join('b');
+    await w.settle();
+    const k1 = a.agent.currentKid;
+    await a.apply(await a.agent.rekey(), w);
+    await w.settle();
+    const k2 = a.agent.currentKid;
+    expect(k2).not.toBe(k1);
+    expect(await allDecryptAll(w)).toEqual([]);
+    w.now += 60_000;
+    await w.settle();
+    expect(a.agent.currentKid).not.toBe(k2);
+    expect(await allDecryptAll(w)).toEqual([]);
+  });
+
+  it('carries chat and display-name changes over the pairwise channels', async () => {
+    const w = new World(7);
+    const a = await w.join('a');
+    const b = await w.join('b');
+    await w.settle();
+    const sentAt = w.now;
+    await a.apply(await a.agent.sendChat('hello 👋'), w);
+    await a.apply(await a.agent.setDisplayName('Alice'), w);
+    await w.settle();
+    expect(b.effects.filter((e) => e.type === 'chat')).toEqual([{ type: 'chat', from: 'a', text: 'hello 👋', at: sentAt }]);
+    expect(b.agent.roster().find((r) => r.peerId === 'a')?.displayName).toBe('Alice');
+  });
+
+  it('marks a member as verified by the user and reports it in the roster', async () => {
+    const w = new World(8);
+    const a = await w.join('a');
+    await w.join('b');
+    await w.settle();
+    const fx = await a.agent.markVerified('b', true);
+    expect(fx.find((e) => e.type === 'rosterChanged')).toBeDefined();
+    expect(a.agent.roster().find((r) => r.peerId === 'b')?.verified).toBe(true);
+    await expect(a.agent.markVerified('nobody', true)).rejects.toBeInstanceOf(KeyAgentError);
+  });
+
+  it('close is idempotent and later inputs throw CLOSED', async () => {
+    const w = new World(9);
+    const a = await w.join('a');
+    expect(await a.agent.close()).toEqual([{ type: 'closed' }]);
+    expect(await a.agent.close()).toEqual([]);
+    await expect(a.agent.tick()).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+
+  it('validates its configuration', () => {
+    const base = {
+      roomId: 'r',
+      selfPeerId: 'p',
+      roomSecret: new Uint8Array(32),
+      identity: new Uint8Array(32),
+      displayName: 'x',
+      clock: { now: () => 0 },
+      random: (n: number) => new Uint8Array(n).fill(1),
+    };
+    expect(() => new KeyAgent({ ...base, roomSecret: new Uint8Array(31) })).toThrow(KeyAgentError);
+    expect(() => new KeyAgent({ ...base, selfPeerId: 'bad id' })).toThrow(KeyAgentError);
+    expect(() => new KeyAgent({ ...base, options: { graceMs: 500 } })).toThrow(KeyAgentError);
+  });
+
+  it('is deterministic: the same seed gives the same wire bytes', async () => {
+    async function run(): Promise<string> {
+      const w = new World(42);
+      await w.join('a');
+      await w.join('b');
+      await w.join('c');
+      await w.settle();
+      return w.recorded.map((m) => `${m.from}>${m.to}:${Buffer.from(m.payload).toString('hex')}`).join('\n');
+    }
+    expect(await run()).toBe(await run());
+  });
+});
