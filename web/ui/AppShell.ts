@@ -3,14 +3,18 @@
  * links without a secret and unknown paths. Owns the local media of the pre-join page and the
  * call engine, so each lives exactly as long as its page.
  */
-import { css, html, LitElement, nothing } from 'lit';
+import { css, html, LitElement } from 'lit';
+import { CallEngine, JoinError } from '../call/CallEngine.js';
+import { installDebugSurface } from '../call/debugSurface.js';
 import { LocalMedia } from '../call/LocalMedia.js';
+import { IdentityStore } from '../identity/IdentityStore.js';
 import { detectTransformMode } from '../e2ee/support.js';
 import { parseRoute, type Route } from '../util/route.js';
-import { secretProblemCopy, type Explanation } from './copy.js';
+import { joinProblemCopy, secretProblemCopy, type Explanation } from './copy.js';
 import { NAVIGATE_EVENT, navigate } from './navigation.js';
 import type { JoinRequest } from './PreJoinView.js';
 import { theme } from './theme.js';
+import './CallView.js';
 import './HomeView.js';
 import './PreJoinView.js';
 import './Toasts.js';
@@ -20,6 +24,7 @@ export class AppShell extends LitElement {
     route: { state: true },
     joinProblem: { state: true },
     joining: { state: true },
+    view: { state: true },
   };
   static override styles = [
     theme,
@@ -39,7 +44,11 @@ export class AppShell extends LitElement {
   declare route: Route;
   declare joinProblem: Explanation | null;
   declare joining: boolean;
+  /** Within a room page: the pre-join form, the call, or the page after leaving. */
+  declare view: 'prejoin' | 'call' | 'left';
   private media: LocalMedia | null = null;
+  private engine: CallEngine | null = null;
+  private displayName = '';
   private readonly transformMode = detectTransformMode();
   private readonly onLocationChange = (): void => this.readLocation();
 
@@ -48,6 +57,8 @@ export class AppShell extends LitElement {
     this.route = { name: 'home' };
     this.joinProblem = null;
     this.joining = false;
+    this.view = 'prejoin';
+    installDebugSurface(() => this.engine, this.transformMode);
   }
 
   override connectedCallback(): void {
@@ -72,10 +83,13 @@ export class AppShell extends LitElement {
       route.name === 'room' && this.route.name === 'room' && route.roomId === this.route.roomId;
     if (!sameRoom) this.leaveRoomPage();
     this.route = route;
-    if (route.name === 'room' && !this.media) {
-      this.media = new LocalMedia();
-      void this.media.start();
-    }
+    if (route.name === 'room') this.ensureMedia();
+  }
+
+  private ensureMedia(): void {
+    if (this.media) return;
+    this.media = new LocalMedia();
+    void this.media.start();
   }
 
   override render(): unknown {
@@ -97,6 +111,22 @@ export class AppShell extends LitElement {
   }
 
   private renderRoom(roomId: string): unknown {
+    if (this.view === 'call' && this.engine) {
+      return html`<bc-call
+        .engine=${this.engine}
+        .selfName=${this.displayName}
+        @leave=${this.leave}
+      ></bc-call>`;
+    }
+    if (this.view === 'left') {
+      return html`<main class="page" data-test="left">
+        <h1>You left the call</h1>
+        <p>
+          <button class="primary" data-test="rejoin" @click=${this.backToPreJoin}>Rejoin</button>
+          <button @click=${() => navigate('/')}>Home</button>
+        </p>
+      </main>`;
+    }
     return html`<bc-prejoin
       .roomId=${roomId}
       .media=${this.media}
@@ -116,15 +146,56 @@ export class AppShell extends LitElement {
     </main>`;
   }
 
-  private join(_request: JoinRequest): void {
-    // Wired to the call engine in the next step.
+  private async join(request: JoinRequest): Promise<void> {
+    const route = this.route;
+    if (route.name !== 'room' || !this.media || !this.transformMode || this.joining) return;
+    this.joining = true;
     this.joinProblem = null;
-    this.joining = false;
-    void nothing;
+    this.displayName = request.displayName;
+    try {
+      const identity = await new IdentityStore().loadOrCreate();
+      const engine = new CallEngine({
+        roomId: route.roomId,
+        roomSecret: route.secret,
+        identity: identity.secretKey,
+        displayName: request.displayName,
+        mode: this.transformMode,
+        local: this.media,
+      });
+      this.engine = engine;
+      this.view = 'call';
+      await engine.start();
+    } catch (err) {
+      this.engine = null;
+      this.view = 'prejoin';
+      this.joinProblem =
+        err instanceof JoinError
+          ? joinProblemCopy(err.problem, detailFor(err))
+          : joinProblemCopy('internal');
+    } finally {
+      this.joining = false;
+    }
   }
+
+  private readonly leave = async (): Promise<void> => {
+    const engine = this.engine;
+    this.engine = null;
+    this.view = 'left';
+    await engine?.leave();
+    this.releaseMedia();
+  };
+
+  private readonly backToPreJoin = (): void => {
+    this.view = 'prejoin';
+    this.ensureMedia();
+  };
 
   private leaveRoomPage(): void {
     this.joinProblem = null;
+    this.view = 'prejoin';
+    const engine = this.engine;
+    this.engine = null;
+    void engine?.leave();
     this.releaseMedia();
   }
 
@@ -133,4 +204,9 @@ export class AppShell extends LitElement {
     this.media = null;
   }
 }
+/** Server messages add detail only where our own copy has none to give. */
+function detailFor(err: JoinError): string | undefined {
+  return err.problem === 'rejected' || err.problem === 'internal' ? err.message : undefined;
+}
+
 customElements.define('bc-app', AppShell);

@@ -1,0 +1,262 @@
+/**
+ * One join of a room, from `join` to teardown: a fresh frame worker, mediasoup transports, a
+ * fresh key agent (new session keys every time), publishing the local tracks and consuming the
+ * others'. A rejoin throws the whole attempt away and starts a new one, so no key, transport or
+ * counter of a previous join can leak into the next.
+ */
+import type { MediaSource, NotificationOf, ProducerInfo } from '../../shared/protocol/index.js';
+import { FrameCryptor } from '../e2ee/FrameCryptor.js';
+import { assertNever } from '../util/assertNever.js';
+import type { TransformMode } from '../e2ee/support.js';
+import { createLogger } from '../util/logger.js';
+import type { CallModel } from './CallModel.js';
+import { E2eeSession } from './E2eeSession.js';
+import { MediaSession } from './MediaSession.js';
+import { Publisher } from './Publisher.js';
+import { Reconnector } from './Reconnector.js';
+import type { SignallingClient } from './SignallingClient.js';
+import { Subscriber } from './Subscriber.js';
+
+const log = createLogger('CallAttempt');
+
+/** Give up waiting for every peer's keys after this long; the call goes on and shows who is missing. */
+const KEY_EXCHANGE_WAIT_MS = 10_000;
+
+export interface AttemptConfig {
+  readonly roomId: string;
+  readonly roomSecret: Uint8Array;
+  readonly identity: Uint8Array;
+  readonly displayName: string;
+  readonly mode: TransformMode;
+}
+
+export interface LocalTrack {
+  readonly source: MediaSource;
+  readonly track: MediaStreamTrack;
+  readonly paused: boolean;
+}
+
+export interface AttemptHost {
+  readonly model: CallModel;
+  /** The tracks to publish right after joining. */
+  localTracks(): LocalTrack[];
+  /** This join cannot continue (server lost our state, ICE gave up): start a new one. */
+  rejoin(reason: string): void;
+}
+
+/** Notifications that need the key agent; they wait until it exists. */
+type KeyedName = 'peerJoined' | 'peerLeft' | 'relay';
+type Pending = { [K in KeyedName]: { name: K; message: NotificationOf<K> } }[KeyedName];
+
+export class CallAttempt {
+  readonly cryptor: FrameCryptor;
+  readonly media: MediaSession;
+  readonly publisher: Publisher;
+  readonly subscriber: Subscriber;
+  private e2ee: E2eeSession | null = null;
+  private readonly reconnector: Reconnector;
+  private queued: Pending[] | null = [];
+  private keysTimer: ReturnType<typeof setTimeout> | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly signalling: SignallingClient,
+    private readonly config: AttemptConfig,
+    private readonly host: AttemptHost,
+  ) {
+    this.cryptor = new FrameCryptor(config.mode);
+    this.media = new MediaSession(signalling, config.mode);
+    this.publisher = new Publisher(this.media, signalling, this.cryptor);
+    this.subscriber = new Subscriber(this.media, signalling, this.cryptor);
+    this.reconnector = new Reconnector({
+      restartIce: (direction) => this.media.restartIce(direction),
+      rejoin: (reason) => host.rejoin(reason),
+    });
+    this.media.on('connectionState', (direction, state) =>
+      this.reconnector.onTransportState(direction, state),
+    );
+    this.wireMedia();
+    this.listen();
+  }
+
+  get e2eeSession(): E2eeSession | null {
+    return this.e2ee;
+  }
+
+  /** Joins and sets up media. Throws SignallingError (e.g. ROOM_FULL) with nothing left open. */
+  async run(): Promise<void> {
+    const model = this.host.model;
+    model.setPhase('joining');
+    const rtpCapabilities = await this.media.load();
+    const joined = await this.signalling.request('join', {
+      roomId: this.config.roomId,
+      rtpCapabilities,
+    });
+    if (this.closed) return;
+    model.selfPeerId = joined.peerId;
+    model.setPhase('keys');
+    const e2ee = this.createE2ee(joined.peerId);
+    await e2ee.start();
+    for (const { peerId } of joined.peers) {
+      model.participant(peerId);
+      await e2ee.peerJoined(peerId);
+    }
+    this.flushQueued();
+    await this.media.createTransports();
+    for (const local of this.host.localTracks()) {
+      await this.publisher.publish(local.source, local.track, local.paused);
+    }
+    await Promise.all(joined.producers.map((p) => this.consume(p)));
+    this.keysTimer = setTimeout(() => this.enterCall(), KEY_EXCHANGE_WAIT_MS);
+    this.checkKeysDone();
+  }
+
+  /** Idempotent: leaves nothing behind (keys, worker, transports, timers). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.keysTimer !== null) clearTimeout(this.keysTimer);
+    this.reconnector.close();
+    this.publisher.close();
+    this.subscriber.close();
+    this.media.close();
+    this.cryptor.close();
+    await this.e2ee?.close();
+  }
+
+  private createE2ee(selfPeerId: string): E2eeSession {
+    const { roomId, roomSecret, identity, displayName } = this.config;
+    const e2ee = new E2eeSession(
+      { roomId, selfPeerId, roomSecret, identity, displayName },
+      {
+        relay: async (to, payload) => {
+          await this.signalling.request('relay', { to, payload });
+        },
+        setSenderKey: (kid, key) => this.cryptor.setSenderKey(kid, key),
+        addReceiverKey: (peerId, kid, key) => this.cryptor.addReceiverKey(peerId, kid, key),
+        removeReceiverKey: (kid, peerId) => this.cryptor.removeReceiverKey(kid, peerId),
+      },
+    );
+    const model = this.host.model;
+    e2ee.on('localKid', (kid) => {
+      model.localKid = kid;
+      model.touch();
+    });
+    e2ee.on('roster', (roster) => {
+      model.applyRoster(roster);
+      this.checkKeysDone();
+    });
+    e2ee.on('securityCode', (code) => {
+      model.securityCode = code;
+      model.touch();
+    });
+    e2ee.on('chat', (message) => {
+      model.chat.push(message);
+      model.unreadChat++;
+      model.touch();
+    });
+    e2ee.on('warning', () => {
+      model.warnings++;
+      model.touch();
+    });
+    this.e2ee = e2ee;
+    return e2ee;
+  }
+
+  private wireMedia(): void {
+    const model = this.host.model;
+    this.subscriber.on('added', (feed) => model.setFeed(feed, true));
+    this.subscriber.on('removed', (feed) => model.setFeed(feed, false));
+    this.subscriber.on('changed', () => model.touch());
+    this.cryptor.on('stats', (_senderKid, transforms) =>
+      model.applyStats(transforms, (id) => this.subscriber.byTransformId(id)),
+    );
+    this.cryptor.on('recovered', (transformId) => {
+      const feed = this.subscriber.byTransformId(transformId);
+      if (feed) void this.subscriber.requestKeyFrame(feed.consumerId);
+    });
+  }
+
+  /** Registers this attempt's notification handlers; those that need keys wait for the agent. */
+  private listen(): void {
+    const s = this.signalling;
+    const model = this.host.model;
+    const keyed = <K extends KeyedName>(name: K): void =>
+      s.onNotification(name, (message) => this.whenReady({ name, message } as Pending));
+    keyed('peerJoined');
+    keyed('peerLeft');
+    keyed('relay');
+    s.onNotification('newProducer', (info) => void this.consume(info));
+    s.onNotification('consumerClosed', ({ consumerId }) => this.subscriber.remove(consumerId));
+    s.onNotification('consumerPaused', ({ consumerId }) =>
+      this.subscriber.setProducerPaused(consumerId, true),
+    );
+    s.onNotification('consumerResumed', ({ consumerId }) =>
+      this.subscriber.setProducerPaused(consumerId, false),
+    );
+    s.onNotification('activeSpeaker', ({ peerId }) => {
+      model.activeSpeaker = peerId;
+      model.touch();
+    });
+    s.onNotification('reconnect', ({ reason }) => this.host.rejoin(`server-${reason}`));
+  }
+
+  private whenReady(item: Pending): void {
+    if (this.closed) return;
+    if (this.queued) this.queued.push(item);
+    else this.handleKeyed(item);
+  }
+
+  private flushQueued(): void {
+    const items = this.queued ?? [];
+    this.queued = null;
+    for (const item of items) this.handleKeyed(item);
+  }
+
+  private handleKeyed(item: Pending): void {
+    const e2ee = this.e2ee;
+    const model = this.host.model;
+    if (!e2ee) return;
+    const fail = (err: unknown): void =>
+      log.error('key agent input failed', err, { input: item.name });
+    switch (item.name) {
+      case 'peerJoined':
+        model.participant(item.message.peerId);
+        e2ee.peerJoined(item.message.peerId).catch(fail);
+        return;
+      case 'peerLeft':
+        this.subscriber.removePeer(item.message.peerId);
+        model.removeParticipant(item.message.peerId);
+        e2ee.peerLeft(item.message.peerId).catch(fail);
+        return;
+      case 'relay':
+        e2ee.relay(item.message.from, item.message.payload).catch(fail);
+        return;
+      default:
+        return assertNever(item);
+    }
+  }
+
+  private async consume(info: ProducerInfo): Promise<void> {
+    try {
+      this.host.model.participant(info.peerId);
+      await this.subscriber.consume(info);
+    } catch (err) {
+      if (!this.closed)
+        log.warn('could not consume', { producerId: info.producerId, error: (err as Error).name });
+    }
+  }
+
+  private checkKeysDone(): void {
+    const model = this.host.model;
+    if (model.phase !== 'keys' || this.queued !== null) return;
+    if ([...model.participants.values()].every((p) => p.roster !== null)) this.enterCall();
+  }
+
+  private enterCall(): void {
+    if (this.closed) return;
+    if (this.keysTimer !== null) clearTimeout(this.keysTimer);
+    this.keysTimer = null;
+    if (this.host.model.phase === 'keys') this.host.model.setPhase('in-call');
+  }
+}

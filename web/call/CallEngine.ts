@@ -1,0 +1,263 @@
+/**
+ * The call: one signalling connection for the call's lifetime, and a CallAttempt per join. The
+ * first join's failures (server unreachable, room full) are thrown to the caller so the pre-join
+ * page can explain them; after that every loss (socket drop, server restart, `reconnect`
+ * notification, ICE that cannot be restarted) becomes "reconnecting…" and a fresh join with
+ * fresh keys, retried with backoff until it works or the user leaves.
+ */
+import type { MediaSource } from '../../shared/protocol/index.js';
+import type { TransformMode } from '../e2ee/support.js';
+import { createLogger } from '../util/logger.js';
+import { CallAttempt, type LocalTrack } from './CallAttempt.js';
+import { CallModel } from './CallModel.js';
+import { newChatId } from './E2eeSession.js';
+import type { LocalMedia, LocalSource } from './LocalMedia.js';
+import { SignallingClient, SignallingError } from './SignallingClient.js';
+
+const log = createLogger('CallEngine');
+
+const RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
+
+export type JoinFailure = 'unreachable' | 'room-full' | 'rejected' | 'internal';
+
+export class JoinError extends Error {
+  override readonly name = 'JoinError';
+  constructor(
+    readonly problem: JoinFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface CallOptions {
+  readonly roomId: string;
+  readonly roomSecret: Uint8Array;
+  readonly identity: Uint8Array;
+  readonly displayName: string;
+  readonly mode: TransformMode;
+  readonly local: LocalMedia;
+  /** Signalling origin; defaults to this page's origin. */
+  readonly serverUrl?: string;
+}
+
+export class CallEngine {
+  readonly model = new CallModel();
+  private readonly signalling: SignallingClient;
+  private attempt: CallAttempt | null = null;
+  private rejoining: Promise<void> | null = null;
+  private left = false;
+  private screenTrack: MediaStreamTrack | null = null;
+  private readonly offs: (() => void)[] = [];
+
+  constructor(private readonly options: CallOptions) {
+    this.signalling = new SignallingClient(options.serverUrl);
+    this.model.local.micOn = options.local.microphone.enabled;
+    this.model.local.camOn = options.local.camera.enabled && options.local.camera.track !== null;
+    this.model.local.camera = options.local.camera.track;
+  }
+
+  get currentAttempt(): CallAttempt | null {
+    return this.attempt;
+  }
+
+  /** The first join. Throws JoinError; on failure nothing stays open. */
+  async start(): Promise<void> {
+    this.model.setPhase('connecting');
+    try {
+      await this.signalling.connect();
+      await this.newAttempt();
+    } catch (err) {
+      await this.attempt?.close();
+      this.attempt = null;
+      this.signalling.close();
+      this.model.setPhase('failed');
+      throw toJoinError(err);
+    }
+    this.offs.push(
+      this.signalling.on('disconnected', (reason) => this.rejoin(`socket-${reason}`)),
+      this.options.local.on('track', (source, track) => void this.onLocalTrack(source, track)),
+    );
+  }
+
+  rejoin(reason: string): void {
+    if (this.left || this.rejoining) return;
+    log.info('rejoining', { reason });
+    this.model.setPhase('reconnecting');
+    this.rejoining = this.rejoinLoop().finally(() => {
+      this.rejoining = null;
+    });
+  }
+
+  async setMicrophone(on: boolean): Promise<void> {
+    await this.options.local.setEnabled('microphone', on);
+    this.model.local.micOn = on;
+    this.model.touch();
+    const track = this.options.local.microphone.track;
+    const publisher = this.attempt?.publisher;
+    if (!publisher || !track) return;
+    if (publisher.has('microphone')) await publisher.setPaused('microphone', !on);
+    else if (on) await publisher.publish('microphone', track);
+  }
+
+  async setCamera(on: boolean): Promise<void> {
+    const publisher = this.attempt?.publisher;
+    if (!on) await publisher?.setPaused('camera', true);
+    await this.options.local.setEnabled('camera', on);
+    const track = this.options.local.camera.track;
+    this.model.local.camOn = on && track !== null;
+    this.model.local.camera = track;
+    this.model.touch();
+    if (on && track && publisher) {
+      if (publisher.has('camera')) await publisher.setPaused('camera', false);
+      else await publisher.publish('camera', track);
+    }
+  }
+
+  async setScreenShare(on: boolean): Promise<void> {
+    if (!on) return this.stopScreen();
+    const stream = await navigator.mediaDevices.getDisplayMedia({
+      video: { frameRate: 15 },
+      audio: false,
+    });
+    const track = stream.getVideoTracks()[0];
+    if (!track) return;
+    track.contentHint = 'detail';
+    track.addEventListener('ended', () => void this.stopScreen());
+    this.screenTrack = track;
+    this.model.local.screen = track;
+    this.model.local.screenOn = true;
+    this.model.touch();
+    await this.attempt?.publisher.publish('screen', track);
+  }
+
+  /** Sends to everyone whose keys we have; shown locally once the agent accepted it. */
+  async sendChat(text: string): Promise<void> {
+    const e2ee = this.attempt?.e2eeSession;
+    if (!e2ee) throw new Error('not in a call');
+    await e2ee.sendChat(text);
+    this.model.chat.push({
+      id: newChatId(),
+      from: this.model.selfPeerId ?? '',
+      text,
+      at: Date.now(),
+    });
+    this.model.touch();
+  }
+
+  markVerified(peerId: string, verified: boolean): Promise<void> {
+    return this.attempt?.e2eeSession?.markVerified(peerId, verified) ?? Promise.resolve();
+  }
+
+  setFeedVisible(consumerId: string, visible: boolean): void {
+    void this.attempt?.subscriber.setHidden(consumerId, !visible).catch(() => undefined);
+  }
+
+  setFeedLayer(consumerId: string, spatialLayer: number): void {
+    void this.attempt?.subscriber.setLayer(consumerId, spatialLayer).catch(() => undefined);
+  }
+
+  /** Idempotent. Local camera/microphone stay with their owner (the app shell). */
+  async leave(): Promise<void> {
+    if (this.left) return;
+    this.left = true;
+    for (const off of this.offs) off();
+    this.stopScreenTrack();
+    const attempt = this.attempt;
+    this.attempt = null;
+    if (this.signalling.connected)
+      await this.signalling.request('leave', {}, 2000).catch(() => undefined);
+    await attempt?.close();
+    this.signalling.close();
+    this.model.resetMembers();
+    this.model.setPhase('left');
+  }
+
+  private async newAttempt(): Promise<void> {
+    const { roomId, roomSecret, identity, displayName, mode } = this.options;
+    const attempt = new CallAttempt(
+      this.signalling,
+      { roomId, roomSecret, identity, displayName, mode },
+      {
+        model: this.model,
+        localTracks: () => this.localTracks(),
+        rejoin: (reason) => this.rejoin(reason),
+      },
+    );
+    this.attempt = attempt;
+    await attempt.run();
+  }
+
+  private async rejoinLoop(): Promise<void> {
+    for (let i = 0; !this.left; i++) {
+      await this.attempt?.close();
+      this.attempt = null;
+      this.model.resetMembers();
+      this.model.setPhase('reconnecting');
+      try {
+        await this.signalling.waitConnected();
+        if (this.left) return;
+        // The server may still hold our previous join on this socket (`reconnect` notification).
+        await this.signalling.request('leave', {}, 3000).catch(() => undefined);
+        await this.newAttempt();
+        log.info('rejoined', { attempts: i + 1 });
+        return;
+      } catch (err) {
+        log.warn('rejoin failed', { error: err instanceof SignallingError ? err.code : 'error' });
+        await delay(RETRY_DELAYS_MS[Math.min(i, RETRY_DELAYS_MS.length - 1)]!);
+      }
+    }
+  }
+
+  private localTracks(): LocalTrack[] {
+    const local = this.options.local;
+    const out: LocalTrack[] = [];
+    const mic = local.microphone.track;
+    if (mic) out.push({ source: 'microphone', track: mic, paused: !local.microphone.enabled });
+    const cam = local.camera.track;
+    if (cam && local.camera.enabled) out.push({ source: 'camera', track: cam, paused: false });
+    if (this.screenTrack) out.push({ source: 'screen', track: this.screenTrack, paused: false });
+    return out;
+  }
+
+  private async onLocalTrack(source: LocalSource, track: MediaStreamTrack | null): Promise<void> {
+    if (source === 'camera') {
+      this.model.local.camera = track;
+      this.model.touch();
+    }
+    const publisher = this.attempt?.publisher;
+    if (!publisher || !track) return;
+    if (publisher.has(source)) await publisher.replaceTrack(source, track);
+  }
+
+  private async stopScreen(): Promise<void> {
+    this.stopScreenTrack();
+    await this.attempt?.publisher.unpublish('screen');
+  }
+
+  private stopScreenTrack(): void {
+    this.screenTrack?.stop();
+    this.screenTrack = null;
+    this.model.local.screen = null;
+    this.model.local.screenOn = false;
+    this.model.touch();
+  }
+}
+
+function toJoinError(err: unknown): JoinError {
+  if (err instanceof JoinError) return err;
+  if (err instanceof SignallingError) {
+    if (err.code === 'UNREACHABLE' || err.code === 'DISCONNECTED' || err.code === 'TIMEOUT') {
+      return new JoinError('unreachable', err.message);
+    }
+    if (err.code === 'ROOM_FULL') return new JoinError('room-full', err.message);
+    return new JoinError('rejected', err.message);
+  }
+  return new JoinError('internal', err instanceof Error ? err.message : 'join failed');
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export type { MediaSource };

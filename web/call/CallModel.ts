@@ -1,0 +1,169 @@
+/**
+ * What the call looks like right now, as plain data for the UI and the debug surface: phase,
+ * participants (server peers joined with the encrypted roster and their media feeds), the
+ * security code, per-sender E2EE counters, chat. Mutated only by the call engine; listeners get
+ * one coalesced `change` per microtask.
+ */
+import type { MediaSource } from '../../shared/protocol/index.js';
+import type { RosterEntry, SecurityCode } from '../../shared/e2ee/index.js';
+import type { DropReason, TransformStats } from '../e2ee/messages.js';
+import { Emitter } from '../util/Emitter.js';
+import type { ChatMessage } from './E2eeSession.js';
+import type { RemoteFeed } from './Subscriber.js';
+
+export type CallPhase =
+  'connecting' | 'joining' | 'keys' | 'in-call' | 'reconnecting' | 'left' | 'failed';
+
+export interface E2eeCounters {
+  /** KID of the last frame decrypted (or encrypted, for the local sender). */
+  kid: number | null;
+  frames: number;
+  failures: number;
+  byReason: Partial<Record<DropReason, number>>;
+  /** performance.now() of the last good frame in the worker. */
+  lastFrameAt: number | null;
+}
+
+export interface Participant {
+  readonly peerId: string;
+  /** From the authenticated roster; null until the key exchange with this peer finished. */
+  roster: RosterEntry | null;
+  feeds: Partial<Record<MediaSource, RemoteFeed>>;
+  e2ee: E2eeCounters;
+}
+
+export interface LocalState {
+  micOn: boolean;
+  camOn: boolean;
+  screenOn: boolean;
+  camera: MediaStreamTrack | null;
+  screen: MediaStreamTrack | null;
+  e2ee: E2eeCounters;
+}
+
+const emptyCounters = (): E2eeCounters => ({
+  kid: null,
+  frames: 0,
+  failures: 0,
+  byReason: {},
+  lastFrameAt: null,
+});
+
+export class CallModel extends Emitter<{ change: [] }> {
+  phase: CallPhase = 'connecting';
+  selfPeerId: string | null = null;
+  readonly participants = new Map<string, Participant>();
+  activeSpeaker: string | null = null;
+  securityCode: SecurityCode | null = null;
+  localKid: number | null = null;
+  readonly chat: ChatMessage[] = [];
+  unreadChat = 0;
+  warnings = 0;
+  readonly local: LocalState = {
+    micOn: true,
+    camOn: true,
+    screenOn: false,
+    camera: null,
+    screen: null,
+    e2ee: emptyCounters(),
+  };
+  private scheduled = false;
+
+  /** Coalesces many mutations into one `change` event. */
+  touch(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.emit('change');
+    });
+  }
+
+  setPhase(phase: CallPhase): void {
+    if (this.phase === phase) return;
+    this.phase = phase;
+    this.touch();
+  }
+
+  participant(peerId: string): Participant {
+    let p = this.participants.get(peerId);
+    if (!p) {
+      p = { peerId, roster: null, feeds: {}, e2ee: emptyCounters() };
+      this.participants.set(peerId, p);
+      this.touch();
+    }
+    return p;
+  }
+
+  removeParticipant(peerId: string): void {
+    if (this.participants.delete(peerId)) this.touch();
+    if (this.activeSpeaker === peerId) this.activeSpeaker = null;
+  }
+
+  /** Forget everything of the previous join (before a rejoin). Chat history stays. */
+  resetMembers(): void {
+    this.participants.clear();
+    this.selfPeerId = null;
+    this.activeSpeaker = null;
+    this.securityCode = null;
+    this.localKid = null;
+    this.local.e2ee = emptyCounters();
+    this.touch();
+  }
+
+  applyRoster(roster: readonly RosterEntry[]): void {
+    const byId = new Map(roster.filter((e) => !e.self).map((e) => [e.peerId, e]));
+    for (const [peerId, entry] of byId) this.participant(peerId).roster = entry;
+    for (const p of this.participants.values()) if (!byId.has(p.peerId)) p.roster = null;
+    this.touch();
+  }
+
+  setFeed(feed: RemoteFeed, present: boolean): void {
+    const p = present ? this.participant(feed.peerId) : this.participants.get(feed.peerId);
+    if (!p) return;
+    if (present) p.feeds[feed.source] = feed;
+    else if (p.feeds[feed.source]?.consumerId === feed.consumerId) delete p.feeds[feed.source];
+    this.touch();
+  }
+
+  /** Folds the frame worker's per-transform counters into per-sender and local counters. */
+  applyStats(
+    transforms: readonly TransformStats[],
+    feedOf: (transformId: string) => RemoteFeed | undefined,
+  ): void {
+    const perPeer = new Map<string, E2eeCounters>();
+    const local = emptyCounters();
+    for (const t of transforms) {
+      if (t.role === 'send') {
+        add(local, t);
+        continue;
+      }
+      const feed = feedOf(t.transformId);
+      if (!feed) continue;
+      const counters = perPeer.get(feed.peerId) ?? emptyCounters();
+      add(counters, t);
+      perPeer.set(feed.peerId, counters);
+    }
+    for (const [peerId, counters] of perPeer) {
+      const p = this.participants.get(peerId);
+      if (p) p.e2ee = counters;
+    }
+    this.local.e2ee = local;
+    this.touch();
+  }
+}
+
+function add(into: E2eeCounters, t: TransformStats): void {
+  into.frames += t.frames;
+  for (const [reason, n] of Object.entries(t.dropped) as [DropReason, number][]) {
+    // Frames dropped because our own side was shutting down are not the sender's failures.
+    if (reason === 'CLOSED') continue;
+    into.byReason[reason] = (into.byReason[reason] ?? 0) + n;
+    into.failures += n;
+  }
+  // The KID shown is the one of the most recent frame, whichever track carried it.
+  if (t.lastFrameAt !== null && (into.lastFrameAt === null || t.lastFrameAt >= into.lastFrameAt)) {
+    into.lastFrameAt = t.lastFrameAt;
+    into.kid = t.kid;
+  }
+}
