@@ -38,6 +38,8 @@ import { decodeRelayMessage, encodeHello, encodeInit, encodeResp, MAX_RELAY_PAYL
 import { KID_GEN_MODULUS, kidGeneration } from '../sframe/kid.js';
 
 const MAX_HELLO_BACKOFF_MS = 8000;
+/** HELLOs to a peer that does not answer (≈ 30 s with backoff) before PEER_SILENT. */
+const MAX_HELLOS = 6;
 const ANNOUNCEMENT_CACHE_SIZE = 1024;
 
 type Msg<K extends RelayMessage['kind']> = Extract<RelayMessage, { kind: K }>;
@@ -63,7 +65,8 @@ export class KeyAgent {
   private closed = false;
   private queue: Promise<unknown> = Promise.resolve();
   private effects: AgentEffect[] = [];
-  private joinRatchetNeeded = false;
+  /** When the coalesced join ratchet is due; null if no newcomer is waiting. */
+  private ratchetDueAt: number | null = null;
   private freshRekeyNeeded = false;
   private rosterDirty = false;
   private lastCode: SecurityCode | null = null;
@@ -114,7 +117,9 @@ export class KeyAgent {
       const peer = this.peer(peerId);
       peer.reported = true;
       peer.helloAttempts = 0;
-      if (!peer.verified && peer.handshake === null) this.sendHello(peer);
+      // Our broadcast HELLO, or theirs, normally does the job; announce directly only if nothing
+      // happened within retryMs (tick).
+      if (!peer.verified && peer.handshake === null) peer.nextHelloAt = Math.max(peer.nextHelloAt, this.clock.now() + this.opts.retryMs);
     });
   }
 
@@ -255,11 +260,12 @@ export class KeyAgent {
     };
     const o = this.opts;
     at(this.local.pending?.deadline ?? null);
+    at(this.ratchetDueAt);
     if (o.rekeyIntervalMs > 0) at(this.local.lastFreshAt + o.rekeyIntervalMs);
     for (const p of this.peers.values()) {
       at(p.remoteKeys.nextExpiry());
       if (p.handshake !== null) at(Math.min(p.handshake.lastSentAt + o.retryMs, p.handshake.startedAt + o.handshakeTimeoutMs));
-      else if (!p.verified && p.reported) at(p.nextHelloAt);
+      else if (!p.verified && (p.reported || p.known)) at(Math.max(p.nextHelloAt, p.helloSentAt + o.retryMs));
       if (p.verified && this.needsKey(p)) at(p.keySentAt + o.retryMs);
     }
     return t;
@@ -283,7 +289,9 @@ export class KeyAgent {
     const ann = await this.verifyAnn(from, msg.ann);
     if (ann === null) return;
     const peer = this.peer(from);
-    if (peer.channel !== null && equalBytes(peer.channel.peer.sessionKey, ann.sessionKey)) return;
+    peer.known = true;
+    // A HELLO from a session we already verified means that side lost the handshake (e.g. its
+    // responder state timed out): run a new one; the current channel stays until it completes.
     if (peer.handshake !== null && equalBytes(peer.handshake.ann.sessionKey, ann.sessionKey)) {
       if (peer.handshake.role === 'responder') this.sendHello(peer);
       return;
@@ -293,8 +301,6 @@ export class KeyAgent {
       peer.handshake = { role: 'initiator', ann, nI, secrets: null, resp: null, startedAt: this.clock.now(), lastSentAt: this.clock.now() };
       this.emit({ type: 'send', to: from, payload: encodeInit(this.self!.raw, nI) });
     } else {
-      peer.helloAttempts = 0;
-      peer.nextHelloAt = -Infinity;
       this.sendHello(peer);
     }
   }
@@ -345,11 +351,17 @@ export class KeyAgent {
     let fresh = false;
     if (peer?.channel && equalBytes(peer.channel.id, msg.channelId)) {
       channel = peer.channel;
+    } else if (peer?.previousChannel && equalBytes(peer.previousChannel.id, msg.channelId)) {
+      channel = peer.previousChannel; // in flight from before a re-handshake of the same session
     } else if (peer?.handshake?.role === 'responder' && peer.handshake.secrets && equalBytes(peer.handshake.secrets.channelId, msg.channelId)) {
       channel = await PairwiseChannel.create(peer.handshake.ann, 'responder', peer.handshake.secrets);
       fresh = true;
     }
-    if (peer === undefined || channel === null) return this.warn('UNKNOWN_CHANNEL', from);
+    if (peer === undefined || channel === null) {
+      // The sender believes we share a channel that we do not have: offer a new handshake.
+      if (peer !== undefined && peer.channel === null && peer.handshake === null) this.sendHello(peer);
+      return this.warn('UNKNOWN_CHANNEL', from);
+    }
     const opened = await channel.open(msg.header, msg.counter, msg.ciphertext);
     if (!opened.ok) return this.warn(opened.reason === 'REPLAY' ? 'CHANNEL_REPLAY' : 'CHANNEL_AUTH_FAILED', from);
     let records: ChannelRecord[];
@@ -409,13 +421,19 @@ export class KeyAgent {
       peer.userVerified = peer.userVerified && equalBytes(prev.peer.identityKey, channel.peer.identityKey);
       this.freshRekeyNeeded = true; // the old session is gone: treat it as a leave
     }
+    peer.previousChannel = sameSession ? prev : null;
     peer.channel = channel;
     peer.handshake = null;
     peer.helloAttempts = 0;
     peer.displayName = channel.peer.displayName;
     peer.ackedGeneration = -1;
     peer.keyDue = true;
-    if (!sameSession) this.joinRatchetNeeded = true;
+    if (!sameSession) {
+      // Join: the newcomer gets no key until we ratcheted after its verification. Newcomers
+      // verified within joinRatchetDelayMs share one ratchet step.
+      peer.awaitingRatchet = true;
+      this.ratchetDueAt ??= this.clock.now() + this.opts.joinRatchetDelayMs;
+    }
     if (this.displayName !== this.announcedName) peer.outbox.push({ kind: 'displayName', name: this.displayName });
     this.rosterDirty = true;
   }
@@ -466,14 +484,15 @@ export class KeyAgent {
       if (members.length === 0) this.switchToPending();
       else for (const p of members) p.keyDue = true;
     }
-    if (this.joinRatchetNeeded) {
-      this.joinRatchetNeeded = false;
+    if (this.ratchetDueAt !== null && now >= this.ratchetDueAt) {
+      this.ratchetDueAt = null;
       this.switchToPending(); // a newcomer must not wait for, or receive, a key older than its join
       this.local.ratchet();
       this.emitLocalKey();
+      for (const p of this.peers.values()) p.awaitingRatchet = false;
     }
     for (const p of this.verifiedPeers()) {
-      if (!this.needsKey(p) || (!p.keyDue && now - p.keySentAt < this.opts.retryMs)) continue;
+      if (p.awaitingRatchet || !this.needsKey(p) || (!p.keyDue && now - p.keySentAt < this.opts.retryMs)) continue;
       const cur = this.local.current;
       const pending = this.local.pending;
       const lineageOk = p.ackedGeneration >= this.local.lastFreshGeneration && cur.generation - p.ackedGeneration <= this.opts.ratchetWindow;
@@ -514,15 +533,23 @@ export class KeyAgent {
         hs.lastSentAt = now;
         this.emit({ type: 'send', to: peer.peerId, payload: encodeInit(this.self!.raw, hs.nI) });
       }
-    } else if (!peer.verified && peer.reported && now >= peer.nextHelloAt) {
-      this.sendHello(peer);
+    } else if (!peer.verified && (peer.reported || peer.known) && now >= peer.nextHelloAt) {
+      if (peer.helloAttempts < MAX_HELLOS) {
+        this.sendHello(peer);
+      } else {
+        // Reported by the server (or announced) but never proved membership: stop and say so.
+        peer.reported = false;
+        peer.known = false;
+        this.warn('PEER_SILENT', peer.peerId);
+      }
     }
     for (const kid of peer.remoteKeys.takeExpired(now)) this.emit({ type: 'remoteKeyRemoved', peerId: peer.peerId, kid });
   }
 
   private sendHello(peer: Peer): void {
     const now = this.clock.now();
-    if (now < peer.nextHelloAt || this.self === null) return;
+    if (now - peer.helloSentAt < this.opts.retryMs || this.self === null) return;
+    peer.helloSentAt = now;
     peer.nextHelloAt = now + Math.min(this.opts.retryMs * 2 ** peer.helloAttempts, MAX_HELLO_BACKOFF_MS);
     peer.helloAttempts++;
     this.emit({ type: 'send', to: peer.peerId, payload: encodeHello(this.self.raw) });

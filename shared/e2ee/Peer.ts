@@ -23,15 +23,22 @@ export interface Handshake {
 export class Peer {
   /** The server reported this peer in the room (a hint only). */
   reported = false;
+  /** We verified an announcement from it (it knows the room secret); not yet in the roster. */
+  known = false;
   handshake: Handshake | null = null;
   channel: PairwiseChannel | null = null;
+  /** The channel a re-handshake of the same session replaced; still accepted for receiving. */
+  previousChannel: PairwiseChannel | null = null;
   readonly remoteKeys = new RemoteKeyRing();
   /** Highest generation of our current key lineage this peer acknowledged; -1 if none. */
   ackedGeneration = -1;
+  /** Verified, but our join ratchet for it has not happened yet: it gets no key before that. */
+  awaitingRatchet = false;
   /** Our key must be (re)sent now, regardless of the retry timer. */
   keyDue = false;
   keySentAt = -Infinity;
   helloAttempts = 0;
+  helloSentAt = -Infinity;
   nextHelloAt = -Infinity;
   displayName = '';
   userVerified = false;

@@ -26,6 +26,8 @@ export type WarningCode =
   | 'HANDSHAKE_ROLE'
   | 'HANDSHAKE_FAILED'
   | 'HANDSHAKE_TIMEOUT'
+  /** The server reports a peer that never completed a handshake (a false join, or a client without E2EE). */
+  | 'PEER_SILENT'
   | 'UNKNOWN_CHANNEL'
   | 'CHANNEL_AUTH_FAILED'
   | 'CHANNEL_REPLAY'
@@ -57,6 +59,8 @@ export interface KeyAgentOptions {
   readonly graceMs?: number;
   /** Periodic fresh rekey. Default 10 minutes; 0 disables. */
   readonly rekeyIntervalMs?: number;
+  /** Newcomers verified within this window share one join-ratchet step. Default 250 ms. */
+  readonly joinRatchetDelayMs?: number;
   /** Join-ratchet steps receivers derive on their own; must match SFrameContext. Default 8. */
   readonly ratchetWindow?: number;
   /** Media key length: 16 or 32 bytes. Default 32. */
@@ -83,6 +87,7 @@ export const DEFAULT_OPTIONS: Required<KeyAgentOptions> = {
   switchTimeoutMs: 1000,
   graceMs: 5000,
   rekeyIntervalMs: 600_000,
+  joinRatchetDelayMs: 250,
   ratchetWindow: 8,
   mediaKeyLength: 32,
 };

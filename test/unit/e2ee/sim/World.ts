@@ -141,8 +141,15 @@ export class World {
   /** Delivers one message (random one if reordering), applying the network policy. */
   async deliverOne(): Promise<boolean> {
     if (this.queue.length === 0) return false;
-    const i = this.policy.reorder ? this.rng.int(this.queue.length) : 0;
-    let msg: InFlight | null = this.queue.splice(i, 1)[0]!;
+    let msg: InFlight | null;
+    if (this.policy.reorder) {
+      const i = this.rng.int(this.queue.length);
+      msg = this.queue[i]!;
+      this.queue[i] = this.queue[this.queue.length - 1]!;
+      this.queue.pop();
+    } else {
+      msg = this.queue.shift()!;
+    }
     if (this.rng.next() < this.policy.drop) return true;
     if (this.rng.next() < this.policy.duplicate) this.queue.push(msg);
     if (this.intercept !== null) msg = this.intercept(msg);
