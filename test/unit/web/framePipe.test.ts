@@ -1,0 +1,174 @@
+// The frame worker's pipe: encrypt on send, decrypt on receive, and drop-and-count everything
+// else. Runs the real SFrame context (WebCrypto) on fake encoded frames.
+import { describe, expect, it } from 'vitest';
+import { SFrameContext } from '../../../shared/sframe/index.js';
+import type { TransformOptions } from '../../../web/e2ee/messages.js';
+import { FramePipe } from '../../../web/e2ee/worker/FramePipe.js';
+
+type Frame = { data: ArrayBuffer };
+type EncodedFrame = RTCEncodedVideoFrame | RTCEncodedAudioFrame;
+
+const KEY_A = new Uint8Array(32).fill(7);
+const KEY_B = new Uint8Array(32).fill(9);
+
+/** A VP8 delta frame (frame-tag bit 0 set) of `n` bytes with a recognisable pattern. */
+function vp8Delta(n: number, seed = 1): Frame {
+  const bytes = new Uint8Array(n);
+  for (let i = 0; i < n; i++) bytes[i] = (i * 31 + seed) & 0xff;
+  bytes[0] = 0x31; // bit 0 = 1: delta frame
+  return { data: bytes.buffer };
+}
+
+function opts(
+  role: 'send' | 'recv',
+  peerId: string | null,
+  media: 'audio' | 'video' = 'video',
+): TransformOptions {
+  return { transformId: `${role}-${peerId ?? 'self'}`, role, media, peerId };
+}
+
+/** Runs frames through a pipe and returns what came out. */
+async function run(pipe: FramePipe, frames: Frame[]): Promise<Frame[]> {
+  const out: Frame[] = [];
+  const readable = new ReadableStream<EncodedFrame>({
+    start(controller) {
+      for (const f of frames) controller.enqueue(f as unknown as EncodedFrame);
+      controller.close();
+    },
+  });
+  const writable = new WritableStream<EncodedFrame>({
+    write: (f) => void out.push(f),
+  });
+  await pipe.run(readable, writable);
+  return out;
+}
+
+const copy = (f: Frame): Frame => ({ data: f.data.slice(0) });
+const bytes = (f: Frame): Uint8Array => new Uint8Array(f.data);
+
+describe('FramePipe (send)', () => {
+  it('drops and counts frames while there is no sender key — never passes them through', async () => {
+    const ctx = new SFrameContext();
+    const pipe = new FramePipe(ctx, opts('send', null), () => undefined);
+    const out = await run(pipe, [vp8Delta(100), vp8Delta(120)]);
+    expect(out).toHaveLength(0);
+    expect(pipe.stats().dropped).toEqual({ NO_SENDER_KEY: 2 });
+    expect(pipe.stats().frames).toBe(0);
+  });
+
+  it('encrypts: the payload changes, the VP8 tag stays in clear, and the KID is recorded', async () => {
+    const ctx = new SFrameContext();
+    await ctx.setSenderKey(17, KEY_A);
+    const pipe = new FramePipe(ctx, opts('send', null), () => undefined);
+    const input = vp8Delta(200);
+    const original = bytes(copy(input));
+    const [sealed] = await run(pipe, [input]);
+    const out = bytes(sealed!);
+    expect(out.length).toBeGreaterThan(original.length);
+    expect([...out.subarray(0, 3)]).toEqual([...original.subarray(0, 3)]);
+    expect(Buffer.from(out).includes(Buffer.from(original.subarray(3, 40)))).toBe(false);
+    expect(pipe.stats()).toMatchObject({ frames: 1, kid: 17, dropped: {} });
+  });
+
+  it('drops empty frames', async () => {
+    const ctx = new SFrameContext();
+    await ctx.setSenderKey(1, KEY_A);
+    const pipe = new FramePipe(ctx, opts('send', null), () => undefined);
+    expect(await run(pipe, [{ data: new ArrayBuffer(0) }])).toHaveLength(0);
+    expect(pipe.stats().dropped).toEqual({ EMPTY: 1 });
+  });
+});
+
+describe('FramePipe (receive)', () => {
+  async function sealedFrames(
+    key: Uint8Array,
+    kid: number,
+    n: number,
+    media: 'audio' | 'video' = 'video',
+  ): Promise<{ plain: Frame[]; sealed: Frame[] }> {
+    const ctx = new SFrameContext();
+    await ctx.setSenderKey(kid, key);
+    const plain = Array.from({ length: n }, (_, i) => vp8Delta(80 + i, i));
+    const sealed = await run(
+      new FramePipe(ctx, opts('send', null, media), () => undefined),
+      plain.map(copy),
+    );
+    return { plain, sealed };
+  }
+
+  it('decrypts frames of the expected sender back to the original bytes', async () => {
+    const { plain, sealed } = await sealedFrames(KEY_A, 33, 3);
+    const rx = new SFrameContext();
+    await rx.addReceiverKey(33, KEY_A, 'alice');
+    const pipe = new FramePipe(rx, opts('recv', 'alice'), () => undefined);
+    const out = await run(pipe, sealed);
+    expect(out.map((f) => [...bytes(f)])).toEqual(plain.map((f) => [...bytes(f)]));
+    expect(pipe.stats()).toMatchObject({ frames: 3, kid: 33, dropped: {}, peerId: 'alice' });
+  });
+
+  it('drops frames it has no key for (UNKNOWN_KID) and frames with a wrong key (AUTH_FAILED)', async () => {
+    const { sealed } = await sealedFrames(KEY_A, 33, 2);
+    const noKey = new FramePipe(new SFrameContext(), opts('recv', 'alice'), () => undefined);
+    expect(await run(noKey, sealed.map(copy))).toHaveLength(0);
+    expect(noKey.stats().dropped).toEqual({ UNKNOWN_KID: 2 });
+
+    const wrong = new SFrameContext();
+    await wrong.addReceiverKey(33, KEY_B, 'alice');
+    const wrongKey = new FramePipe(wrong, opts('recv', 'alice'), () => undefined);
+    expect(await run(wrongKey, sealed.map(copy))).toHaveLength(0);
+    expect(wrongKey.stats().dropped).toEqual({ AUTH_FAILED: 2 });
+  });
+
+  it('drops tampered frames, including a flipped bit in the clear VP8 prefix', async () => {
+    const { sealed } = await sealedFrames(KEY_A, 5, 2);
+    const rx = new SFrameContext();
+    await rx.addReceiverKey(5, KEY_A, 'alice');
+    const tampered = sealed.map(copy);
+    bytes(tampered[0]!)[1]! ^= 0x01; // clear prefix (authenticated as metadata)
+    const last = bytes(tampered[1]!);
+    last[last.length - 1]! ^= 0x80; // tag
+    const pipe = new FramePipe(rx, opts('recv', 'alice'), () => undefined);
+    expect(await run(pipe, tampered)).toHaveLength(0);
+    expect(pipe.stats().dropped).toEqual({ AUTH_FAILED: 2 });
+  });
+
+  it('refuses a frame sealed with another participant’s key (the SFU cannot swap senders)', async () => {
+    const { sealed } = await sealedFrames(KEY_B, 48, 1);
+    const rx = new SFrameContext();
+    await rx.addReceiverKey(48, KEY_B, 'bob');
+    const pipe = new FramePipe(rx, opts('recv', 'alice'), () => undefined);
+    expect(await run(pipe, sealed)).toHaveLength(0);
+    expect(pipe.stats().dropped).toEqual({ WRONG_SENDER: 1 });
+  });
+
+  it('drops replayed frames', async () => {
+    const { sealed } = await sealedFrames(KEY_A, 2, 1);
+    const rx = new SFrameContext();
+    await rx.addReceiverKey(2, KEY_A, 'alice');
+    const pipe = new FramePipe(rx, opts('recv', 'alice'), () => undefined);
+    const out = await run(pipe, [copy(sealed[0]!), copy(sealed[0]!)]);
+    expect(out).toHaveLength(1);
+    expect(pipe.stats().dropped).toEqual({ REPLAY: 1 });
+  });
+
+  it('announces recovery (for a key-frame request) when video decrypts again after drops', async () => {
+    const { sealed } = await sealedFrames(KEY_A, 3, 2);
+    const rx = new SFrameContext();
+    const recovered: string[] = [];
+    const pipe = new FramePipe(rx, opts('recv', 'alice'), (id) => recovered.push(id));
+    await run(pipe, [copy(sealed[0]!)]); // no key yet: dropped
+    await rx.addReceiverKey(3, KEY_A, 'alice');
+    await run(pipe, [copy(sealed[1]!)]);
+    expect(recovered).toEqual(['recv-alice']);
+    expect(pipe.stats()).toMatchObject({ frames: 1, dropped: { UNKNOWN_KID: 1 } });
+  });
+
+  it('after stop(), frames are dropped as CLOSED', async () => {
+    const { sealed } = await sealedFrames(KEY_A, 4, 1);
+    const rx = new SFrameContext();
+    await rx.addReceiverKey(4, KEY_A, 'alice');
+    const pipe = new FramePipe(rx, opts('recv', 'alice'), () => undefined);
+    pipe.stop();
+    expect(await run(pipe, sealed)).toHaveLength(0);
+  });
+});
