@@ -1,3 +1,4 @@
+/// <reference path="../types/encoded-transform.d.ts" />
 /**
  * Main-thread side of frame encryption: owns the single frame worker, attaches an encoded
  * transform to every RTCRtpSender and RTCRtpReceiver *before* it can carry a frame (callers use

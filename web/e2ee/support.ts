@@ -1,3 +1,4 @@
+/// <reference path="../types/encoded-transform.d.ts" />
 /**
  * Which encoded-transform API this browser has. Without one we cannot encrypt frames, and the
  * client refuses to join rather than send media the server could read.

@@ -166,6 +166,7 @@ export class AppShell extends LitElement {
       this.view = 'call';
       await engine.start();
     } catch (err) {
+      if (this.view !== 'call') return; // the person left (or navigated away) while joining
       this.engine = null;
       this.view = 'prejoin';
       this.joinProblem =
