@@ -67,7 +67,8 @@ export class KeyAgent {
   private effects: AgentEffect[] = [];
   /** When the coalesced join ratchet is due; null if no newcomer is waiting. */
   private ratchetDueAt: number | null = null;
-  private freshRekeyNeeded = false;
+  /** A requested fresh rekey: created at `dueAt` (coalescing bursts of leaves), switched by `deadline`. */
+  private freshRekey: { dueAt: number; deadline: number } | null = null;
   private rosterDirty = false;
   private lastCode: SecurityCode | null = null;
 
@@ -159,16 +160,14 @@ export class KeyAgent {
         this.switchToPending();
       }
       if (this.opts.rekeyIntervalMs > 0 && pending === null && now - this.local.lastFreshAt >= this.opts.rekeyIntervalMs) {
-        this.freshRekeyNeeded = true;
+        this.requestFreshRekey(0);
       }
     });
   }
 
   /** Rekey on demand: a fresh random key for every current member. */
   rekey(): Promise<AgentEffect[]> {
-    return this.run(() => {
-      this.freshRekeyNeeded = true;
-    });
+    return this.run(() => this.requestFreshRekey(0));
   }
 
   sendChat(text: string): Promise<AgentEffect[]> {
@@ -261,6 +260,7 @@ export class KeyAgent {
     const o = this.opts;
     at(this.local.pending?.deadline ?? null);
     at(this.ratchetDueAt);
+    at(this.freshRekey?.dueAt ?? null);
     if (o.rekeyIntervalMs > 0) at(this.local.lastFreshAt + o.rekeyIntervalMs);
     for (const p of this.peers.values()) {
       at(p.remoteKeys.nextExpiry());
@@ -419,7 +419,7 @@ export class KeyAgent {
       this.warn(equalBytes(prev.peer.identityKey, channel.peer.identityKey) ? 'SESSION_REPLACED' : 'IDENTITY_CHANGED', peer.peerId);
       this.dropRemoteKeys(peer);
       peer.userVerified = peer.userVerified && equalBytes(prev.peer.identityKey, channel.peer.identityKey);
-      this.freshRekeyNeeded = true; // the old session is gone: treat it as a leave
+      this.requestFreshRekey(this.opts.leaveCoalesceMs); // the old session is gone: treat it as a leave
     }
     peer.previousChannel = sameSession ? prev : null;
     peer.channel = channel;
@@ -444,13 +444,19 @@ export class KeyAgent {
     this.peers.delete(peer.peerId);
     this.local.pending?.acked.delete(peer.peerId);
     if (wasMember) {
-      this.freshRekeyNeeded = true;
+      this.requestFreshRekey(this.opts.leaveCoalesceMs);
       this.rosterDirty = true;
     }
   }
 
   private dropRemoteKeys(peer: Peer): void {
     for (const kid of peer.remoteKeys.clear()) this.emit({ type: 'remoteKeyRemoved', peerId: peer.peerId, kid });
+  }
+
+  private requestFreshRekey(delayMs: number): void {
+    const now = this.clock.now();
+    if (this.freshRekey === null) this.freshRekey = { dueAt: now + delayMs, deadline: now + this.opts.switchTimeoutMs };
+    else this.freshRekey.dueAt = Math.min(this.freshRekey.dueAt, now + delayMs);
   }
 
   private switchToPending(): void {
@@ -472,31 +478,34 @@ export class KeyAgent {
   /** End of every input: apply coalesced rekeys, deliver keys, publish roster, seal outboxes. */
   private async finishInput(): Promise<void> {
     const now = this.clock.now();
-    if (this.freshRekeyNeeded) {
-      this.freshRekeyNeeded = false;
+    if (this.freshRekey !== null && now >= this.freshRekey.dueAt) {
+      const deadline = Math.max(this.freshRekey.deadline, now);
+      this.freshRekey = null;
       const members = this.verifiedPeers();
       const slots = new Set<number>();
       for (const p of members) {
         const s = p.remoteKeys.newestSlot();
         if (s !== null) slots.add(s);
       }
-      this.local.startFresh(now, now + this.opts.switchTimeoutMs, slots);
+      this.local.startFresh(now, deadline, slots);
       if (members.length === 0) this.switchToPending();
       else for (const p of members) p.keyDue = true;
     }
-    if (this.ratchetDueAt !== null && now >= this.ratchetDueAt) {
+    // The join ratchet waits for a pending fresh key to be switched to (newcomers receive that
+    // pending key meanwhile: it has not encrypted anything yet).
+    if (this.ratchetDueAt !== null && now >= this.ratchetDueAt && this.local.pending === null) {
       this.ratchetDueAt = null;
-      this.switchToPending(); // a newcomer must not wait for, or receive, a key older than its join
       this.local.ratchet();
       this.emitLocalKey();
       for (const p of this.peers.values()) p.awaitingRatchet = false;
     }
     for (const p of this.verifiedPeers()) {
-      if (p.awaitingRatchet || !this.needsKey(p) || (!p.keyDue && now - p.keySentAt < this.opts.retryMs)) continue;
+      if (p.awaitingRatchet && this.local.pending === null) continue;
+      if (!this.needsKey(p) || (!p.keyDue && now - p.keySentAt < this.opts.retryMs)) continue;
       const cur = this.local.current;
       const pending = this.local.pending;
       const lineageOk = p.ackedGeneration >= this.local.lastFreshGeneration && cur.generation - p.ackedGeneration <= this.opts.ratchetWindow;
-      if (!lineageOk) p.outbox.push({ kind: 'mediaKey', generation: cur.generation, kid: cur.kid, key: cur.key });
+      if (!lineageOk && !p.awaitingRatchet) p.outbox.push({ kind: 'mediaKey', generation: cur.generation, kid: cur.kid, key: cur.key });
       if (pending !== null && !pending.acked.has(p.peerId)) {
         const v = pending.version;
         p.outbox.push({ kind: 'mediaKey', generation: v.generation, kid: v.kid, key: v.key });

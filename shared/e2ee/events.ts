@@ -55,6 +55,8 @@ export interface KeyAgentOptions {
   readonly handshakeTimeoutMs?: number;
   /** After a leave, switch to the new key when all acknowledged or after this long. Default 1000 ms. */
   readonly switchTimeoutMs?: number;
+  /** Leaves within this window share one fresh rekey (counted inside switchTimeoutMs). Default 100 ms. */
+  readonly leaveCoalesceMs?: number;
   /** Receivers keep a superseded key this long (must exceed switchTimeoutMs). Default 5000 ms. */
   readonly graceMs?: number;
   /** Periodic fresh rekey. Default 10 minutes; 0 disables. */
@@ -85,6 +87,7 @@ export const DEFAULT_OPTIONS: Required<KeyAgentOptions> = {
   retryMs: 500,
   handshakeTimeoutMs: 15_000,
   switchTimeoutMs: 1000,
+  leaveCoalesceMs: 100,
   graceMs: 5000,
   rekeyIntervalMs: 600_000,
   joinRatchetDelayMs: 250,

@@ -105,9 +105,9 @@ describe('simulation: random joins, leaves, rekeys over a lossy, duplicating, re
   it('100 members: batches of concurrent joins, then concurrent leaves and joins', async () => {
     const w = new World(100);
     w.policy = { drop: 0.02, duplicate: 0.02, reorder: true };
-    for (let batch = 0; batch < 10; batch++) {
-      for (let i = 0; i < 10; i++) await w.join();
-      for (let k = 0; k < 2000; k++) await w.deliverOne();
+    for (let batch = 0; batch < 4; batch++) {
+      for (let i = 0; i < 25; i++) await w.join();
+      for (let k = 0; k < 5000; k++) await w.deliverOne();
       await w.settle();
     }
     expect(w.members.size).toBe(100);
