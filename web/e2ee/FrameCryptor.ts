@@ -1,4 +1,3 @@
-/// <reference path="../types/encoded-transform.d.ts" />
 /**
  * Main-thread side of frame encryption: owns the single frame worker, attaches an encoded
  * transform to every RTCRtpSender and RTCRtpReceiver *before* it can carry a frame (callers use
@@ -8,6 +7,7 @@
  * Key bytes are copied and the copy is transferred, so the caller keeps its own bytes and the
  * worker's copy is the only other one; nothing here logs or stores them.
  */
+import type {} from '../types/encoded-transform.js';
 import { createLogger } from '../util/logger.js';
 import { Emitter } from '../util/Emitter.js';
 import {

@@ -1,8 +1,8 @@
-/// <reference path="../types/encoded-transform.d.ts" />
 /**
  * Which encoded-transform API this browser has. Without one we cannot encrypt frames, and the
  * client refuses to join rather than send media the server could read.
  */
+import type {} from '../types/encoded-transform.js';
 
 /** 'script': RTCRtpScriptTransform (standard). 'streams': Chromium's legacy createEncodedStreams. */
 export type TransformMode = 'script' | 'streams';

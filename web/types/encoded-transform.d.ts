@@ -6,24 +6,30 @@
  * `RTCRtpScriptTransform` does not exist:
  * https://github.com/w3c/webrtc-encoded-transform/blob/main/explainer.md (createEncodedStreams).
  * With it, every RTCPeerConnection must be created with `encodedInsertableStreams: true`.
+ *
+ * It is a module (import it with `import type {} from`) so every project that compiles a file
+ * using these APIs picks the declarations up, whatever its `include`.
  */
+export {};
 
-interface RTCInsertableStreams {
-  readable: ReadableStream<RTCEncodedVideoFrame | RTCEncodedAudioFrame>;
-  writable: WritableStream<RTCEncodedVideoFrame | RTCEncodedAudioFrame>;
-}
+declare global {
+  interface RTCInsertableStreams {
+    readable: ReadableStream<RTCEncodedVideoFrame | RTCEncodedAudioFrame>;
+    writable: WritableStream<RTCEncodedVideoFrame | RTCEncodedAudioFrame>;
+  }
 
-interface RTCRtpSender {
-  /** Chromium-only (legacy Insertable Streams). Absent in browsers with only the standard API. */
-  createEncodedStreams?: () => RTCInsertableStreams;
-}
+  interface RTCRtpSender {
+    /** Chromium-only (legacy Insertable Streams). Absent in browsers with only the standard API. */
+    createEncodedStreams?: () => RTCInsertableStreams;
+  }
 
-interface RTCRtpReceiver {
-  /** Chromium-only (legacy Insertable Streams). */
-  createEncodedStreams?: () => RTCInsertableStreams;
-}
+  interface RTCRtpReceiver {
+    /** Chromium-only (legacy Insertable Streams). */
+    createEncodedStreams?: () => RTCInsertableStreams;
+  }
 
-interface RTCConfiguration {
-  /** Chromium-only: required before `createEncodedStreams` may be called on the connection. */
-  encodedInsertableStreams?: boolean;
+  interface RTCConfiguration {
+    /** Chromium-only: required before `createEncodedStreams` may be called on the connection. */
+    encodedInsertableStreams?: boolean;
+  }
 }
