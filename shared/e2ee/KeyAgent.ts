@@ -156,7 +156,7 @@ export class KeyAgent {
       for (const peer of this.peers.values()) this.tickPeer(peer, now);
       const pending = this.local.pending;
       if (pending !== null && now >= pending.deadline) {
-        if (this.verifiedPeers().some((p) => !pending.acked.has(p.peerId))) this.warn('KEY_ACK_TIMEOUT');
+        if (!this.allAcked(pending.acked)) this.warn('KEY_ACK_TIMEOUT');
         this.switchToPending();
       }
       if (this.opts.rekeyIntervalMs > 0 && pending === null && now - this.local.lastFreshAt >= this.opts.rekeyIntervalMs) {
@@ -403,7 +403,7 @@ export class KeyAgent {
     const pending = this.local.pending;
     if (pending !== null && rec.generation === pending.version.generation && rec.kid === pending.version.kid) {
       pending.acked.add(peer.peerId);
-      if (this.verifiedPeers().every((p) => pending.acked.has(p.peerId))) this.switchToPending();
+      if (this.allAcked(pending.acked)) this.switchToPending();
     } else if (this.local.inCurrentLineage(rec.generation, rec.kid)) {
       peer.ackedGeneration = Math.max(peer.ackedGeneration, rec.generation);
     }
@@ -499,9 +499,10 @@ export class KeyAgent {
       this.emitLocalKey();
       for (const p of this.peers.values()) p.awaitingRatchet = false;
     }
-    for (const p of this.verifiedPeers()) {
+    for (const p of this.peers.values()) {
+      if (!p.verified || (!p.keyDue && now - p.keySentAt < this.opts.retryMs)) continue;
       if (p.awaitingRatchet && this.local.pending === null) continue;
-      if (!this.needsKey(p) || (!p.keyDue && now - p.keySentAt < this.opts.retryMs)) continue;
+      if (!this.needsKey(p)) continue;
       const cur = this.local.current;
       const pending = this.local.pending;
       const lineageOk = p.ackedGeneration >= this.local.lastFreshGeneration && cur.generation - p.ackedGeneration <= this.opts.ratchetWindow;
@@ -605,6 +606,11 @@ export class KeyAgent {
       this.peers.set(peerId, p);
     }
     return p;
+  }
+
+  private allAcked(acked: ReadonlySet<string>): boolean {
+    for (const p of this.peers.values()) if (p.verified && !acked.has(p.peerId)) return false;
+    return true;
   }
 
   private verifiedPeers(): Peer[] {
