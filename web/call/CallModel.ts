@@ -20,7 +20,7 @@ export interface E2eeCounters {
   frames: number;
   failures: number;
   byReason: Partial<Record<DropReason, number>>;
-  /** performance.now() of the last good frame in the worker. */
+  /** Epoch ms of the last good frame in the worker (see TransformStats.lastFrameAt). */
   lastFrameAt: number | null;
 }
 

@@ -84,7 +84,7 @@ export function installDebugSurface(
     get senders() {
       const model = getEngine()?.model;
       if (!model) return [];
-      const now = performance.now();
+      const now = performance.timeOrigin + performance.now();
       return [...model.participants.values()].map((p) => ({
         peerId: p.peerId,
         inRoster: p.roster !== null,

@@ -67,7 +67,11 @@ export interface TransformStats {
   readonly frames: number;
   /** Frames dropped, by reason. Never passed through. */
   readonly dropped: Readonly<Partial<Record<DropReason, number>>>;
-  /** `performance.now()`-based time of the last good frame in the worker, or null. */
+  /**
+   * Wall-clock time (epoch ms, `performance.timeOrigin + performance.now()`) of the last good
+   * frame, or null. Epoch-based because the worker's and the page's `performance.now()` have
+   * different origins.
+   */
   readonly lastFrameAt: number | null;
 }
 

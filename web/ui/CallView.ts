@@ -9,6 +9,7 @@ import type { Participant } from '../call/CallModel.js';
 import { layerForHeight } from '../call/encodings.js';
 import { callViewStyles } from './callViewStyles.js';
 import type { ControlAction, PanelName } from './CallControls.js';
+import { lockIcon } from './icons.js';
 import { e2eeHealth, participantName } from './names.js';
 import type { VerifyDetail } from './SecurityPanel.js';
 import { theme } from './theme.js';
@@ -83,7 +84,7 @@ export class CallView extends LitElement {
       <header>
         <span class="title">blindcall</span>
         <span class="state ${inCall ? '' : 'pending'}" data-test="call-state">
-          ${inCall ? '🔒 End-to-end encrypted' : (phaseText[model.phase] ?? '')}
+          ${inCall ? html`${lockIcon} End-to-end encrypted` : (phaseText[model.phase] ?? '')}
         </span>
         ${
           model.securityCode

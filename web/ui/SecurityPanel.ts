@@ -42,8 +42,11 @@ export class SecurityPanel extends LitElement {
         text-align: center;
       }
       .emoji {
-        font-size: 1.9rem;
-        letter-spacing: 0.25rem;
+        font-size: 1.7rem;
+        white-space: nowrap;
+        display: flex;
+        justify-content: center;
+        gap: 0.35rem;
       }
       .digits {
         font-family: ui-monospace, monospace;

@@ -28,6 +28,13 @@ export const callViewStyles = css`
   header .state {
     font-size: 0.85rem;
     color: var(--ok);
+    display: inline-flex;
+    align-items: center;
+    gap: 0.3rem;
+  }
+  header .state svg {
+    width: 16px;
+    height: 16px;
   }
   header .state.pending {
     color: var(--warn);

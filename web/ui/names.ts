@@ -14,7 +14,10 @@ export function initials(name: string): string {
 export type E2eeHealth = 'ok' | 'waiting' | 'failing';
 
 /** ok: frames decrypt; waiting: no keys/frames yet; failing: recent frames fail to decrypt. */
-export function e2eeHealth(p: Participant, now: number = performance.now()): E2eeHealth {
+export function e2eeHealth(
+  p: Participant,
+  now: number = performance.timeOrigin + performance.now(),
+): E2eeHealth {
   if (p.roster === null) return 'waiting';
   const recent = p.e2ee.lastFrameAt !== null && now - p.e2ee.lastFrameAt < 3000;
   if (recent) return 'ok';

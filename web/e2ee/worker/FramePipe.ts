@@ -120,7 +120,7 @@ export class FramePipe {
   private good(kid: number | null): void {
     this.frames++;
     this.kid = kid;
-    this.lastFrameAt = performance.now();
+    this.lastFrameAt = performance.timeOrigin + performance.now();
     this.dropsSinceGood = 0;
   }
 
