@@ -191,8 +191,12 @@ export async function main(): Promise<{ frames: FrameRow[]; rekey: RekeyRow[] }>
       'goal ≤ 22': r.addedBytes <= 22 ? 'ok' : 'MISSED',
     })),
   );
-  console.log('Bytes added = SFrame header (config byte + 2-byte KID + 3-byte CTR once CTR ≥ 2^16) + 16-byte tag.');
-  console.log('Jitsi and LiveKit add 30 (12-byte IV + 1-byte key index + 1-byte IV length + 16-byte tag).');
+  console.log(
+    'Bytes added = SFrame header (config byte + 2-byte KID + 3-byte CTR once CTR ≥ 2^16) + 16-byte tag.',
+  );
+  console.log(
+    'Jitsi and LiveKit add 30 (12-byte IV + 1-byte key index + 1-byte IV length + 16-byte tag).',
+  );
 
   const rooms = arg('rooms', '10,50,100').split(',').map(Number);
   const rekey: RekeyRow[] = [];
@@ -202,7 +206,9 @@ export async function main(): Promise<{ frames: FrameRow[]; rekey: RekeyRow[] }>
     process.stdout.write('measured\n');
     rekey.push(row);
   }
-  console.log('\nFull rekey after one leave (all remaining members; one process plays the whole room)');
+  console.log(
+    '\nFull rekey after one leave (all remaining members; one process plays the whole room)',
+  );
   console.table(
     rekey.map((r) => ({
       members: r.members,
@@ -212,7 +218,8 @@ export async function main(): Promise<{ frames: FrameRow[]; rekey: RekeyRow[] }>
       messages: r.messages,
       'KiB relayed': r.kbytes.toFixed(0),
       'all switched': r.switchedAll,
-      'goal ≤ 1000 ms': r.members !== 100 ? '' : r.cpuMs <= 1000 ? 'ok' : `×${(r.cpuMs / 1000).toFixed(1)}`,
+      'goal ≤ 1000 ms':
+        r.members !== 100 ? '' : r.cpuMs <= 1000 ? 'ok' : `×${(r.cpuMs / 1000).toFixed(1)}`,
     })),
   );
   return { frames, rekey };

@@ -14,7 +14,13 @@
 //
 // See Peer.ts for per-peer state, LocalSenderKey.ts for the local key schedule.
 
-import { buildAnnouncement, normalizeDisplayName, verifyAnnouncement, type ParsedAnnouncement, type VerifiedAnnouncement } from './announcement.js';
+import {
+  buildAnnouncement,
+  normalizeDisplayName,
+  verifyAnnouncement,
+  type ParsedAnnouncement,
+  type VerifiedAnnouncement,
+} from './announcement.js';
 import { equalBytes, toHex, utf8Encode, WireError, type Bytes } from './bytes.js';
 import { PairwiseChannel } from './channel.js';
 import { LowOrderPointError } from './curves.js';
@@ -27,14 +33,33 @@ import {
   type RosterEntry,
   type WarningCode,
 } from './events.js';
-import { checkResponderConfirm, deriveChannelSecrets, responderConfirm, roleFor, transcriptHash } from './handshake.js';
+import {
+  checkResponderConfirm,
+  deriveChannelSecrets,
+  responderConfirm,
+  roleFor,
+  transcriptHash,
+} from './handshake.js';
 import { createSessionKey, IdentityKey, type SessionKeyPair } from './identity.js';
 import { LocalSenderKey } from './LocalSenderKey.js';
 import { Peer } from './Peer.js';
 import { decodeRecords, encodeRecords, MAX_CHAT_BYTES, type ChannelRecord } from './records.js';
 import { deriveRoomKeys, isValidId, type RoomKeys } from './roomSecret.js';
-import { pairwiseSecurityCode, roomSecurityCode, sameCode, type SecurityCode } from './securityCode.js';
-import { decodeRelayMessage, encodeHello, encodeInit, encodeResp, MAX_RELAY_PAYLOAD, NONCE_LENGTH, type RelayMessage } from './wire.js';
+import {
+  pairwiseSecurityCode,
+  roomSecurityCode,
+  sameCode,
+  type SecurityCode,
+} from './securityCode.js';
+import {
+  decodeRelayMessage,
+  encodeHello,
+  encodeInit,
+  encodeResp,
+  MAX_RELAY_PAYLOAD,
+  NONCE_LENGTH,
+  type RelayMessage,
+} from './wire.js';
 import { KID_GEN_MODULUS, kidGeneration } from '../sframe/kid.js';
 
 const MAX_HELLO_BACKOFF_MS = 8000;
@@ -73,11 +98,15 @@ export class KeyAgent {
   private lastCode: SecurityCode | null = null;
 
   constructor(config: KeyAgentConfig) {
-    if (!isValidId(config.roomId) || !isValidId(config.selfPeerId)) throw new KeyAgentError('BAD_CONFIG', 'invalid room or peer id');
-    if (!(config.roomSecret instanceof Uint8Array) || config.roomSecret.length !== 32) throw new KeyAgentError('BAD_CONFIG', 'room secret must be 32 bytes');
-    if (!(config.identity instanceof Uint8Array) || config.identity.length !== 32) throw new KeyAgentError('BAD_CONFIG', 'identity must be 32 bytes');
+    if (!isValidId(config.roomId) || !isValidId(config.selfPeerId))
+      throw new KeyAgentError('BAD_CONFIG', 'invalid room or peer id');
+    if (!(config.roomSecret instanceof Uint8Array) || config.roomSecret.length !== 32)
+      throw new KeyAgentError('BAD_CONFIG', 'room secret must be 32 bytes');
+    if (!(config.identity instanceof Uint8Array) || config.identity.length !== 32)
+      throw new KeyAgentError('BAD_CONFIG', 'identity must be 32 bytes');
     this.opts = { ...DEFAULT_OPTIONS, ...config.options };
-    if (this.opts.graceMs <= this.opts.switchTimeoutMs) throw new KeyAgentError('BAD_CONFIG', 'graceMs must exceed switchTimeoutMs');
+    if (this.opts.graceMs <= this.opts.switchTimeoutMs)
+      throw new KeyAgentError('BAD_CONFIG', 'graceMs must exceed switchTimeoutMs');
     this.roomId = config.roomId;
     this.selfPeerId = config.selfPeerId;
     this.clock = config.clock;
@@ -95,7 +124,13 @@ export class KeyAgent {
   start(): Promise<AgentEffect[]> {
     return this.run(async () => {
       if (this.started) return;
-      const raw = await buildAnnouncement(this.room, this.selfPeerId, this.identity, this.session, this.announcedName);
+      const raw = await buildAnnouncement(
+        this.room,
+        this.selfPeerId,
+        this.identity,
+        this.session,
+        this.announcedName,
+      );
       this.self = {
         peerId: this.selfPeerId,
         identityKey: this.identity.publicKey,
@@ -120,7 +155,8 @@ export class KeyAgent {
       peer.helloAttempts = 0;
       // Our broadcast HELLO, or theirs, normally does the job; announce directly only if nothing
       // happened within retryMs (tick).
-      if (!peer.verified && peer.handshake === null) peer.nextHelloAt = Math.max(peer.nextHelloAt, this.clock.now() + this.opts.retryMs);
+      if (!peer.verified && peer.handshake === null)
+        peer.nextHelloAt = Math.max(peer.nextHelloAt, this.clock.now() + this.opts.retryMs);
     });
   }
 
@@ -137,7 +173,8 @@ export class KeyAgent {
   handleRelay(from: string, payload: Uint8Array): Promise<AgentEffect[]> {
     return this.run(async () => {
       if (!isValidId(from)) return this.warn('INVALID_PEER_ID');
-      if (!(payload instanceof Uint8Array) || payload.length > MAX_RELAY_PAYLOAD) return this.warn('OVERSIZE', from);
+      if (!(payload instanceof Uint8Array) || payload.length > MAX_RELAY_PAYLOAD)
+        return this.warn('OVERSIZE', from);
       let msg: RelayMessage;
       try {
         msg = decodeRelayMessage(payload);
@@ -159,7 +196,11 @@ export class KeyAgent {
         if (!this.allAcked(pending.acked)) this.warn('KEY_ACK_TIMEOUT');
         this.switchToPending();
       }
-      if (this.opts.rekeyIntervalMs > 0 && pending === null && now - this.local.lastFreshAt >= this.opts.rekeyIntervalMs) {
+      if (
+        this.opts.rekeyIntervalMs > 0 &&
+        pending === null &&
+        now - this.local.lastFreshAt >= this.opts.rekeyIntervalMs
+      ) {
         this.requestFreshRekey(0);
       }
     });
@@ -172,7 +213,8 @@ export class KeyAgent {
 
   sendChat(text: string): Promise<AgentEffect[]> {
     return this.run(() => {
-      if (typeof text !== 'string' || utf8Encode(text).length > MAX_CHAT_BYTES) throw new KeyAgentError('BAD_INPUT', 'chat text too long');
+      if (typeof text !== 'string' || utf8Encode(text).length > MAX_CHAT_BYTES)
+        throw new KeyAgentError('BAD_INPUT', 'chat text too long');
       const rec: ChannelRecord = { kind: 'chat', sentAt: this.clock.now(), text };
       for (const p of this.verifiedPeers()) p.outbox.push(rec);
     });
@@ -182,7 +224,8 @@ export class KeyAgent {
   setDisplayName(name: string): Promise<AgentEffect[]> {
     return this.run(() => {
       this.displayName = normalizeDisplayName(name);
-      for (const p of this.verifiedPeers()) p.outbox.push({ kind: 'displayName', name: this.displayName });
+      for (const p of this.verifiedPeers())
+        p.outbox.push({ kind: 'displayName', name: this.displayName });
       this.rosterDirty = true;
     });
   }
@@ -191,7 +234,8 @@ export class KeyAgent {
   markVerified(peerId: string, verified: boolean): Promise<AgentEffect[]> {
     return this.run(() => {
       const p = this.peers.get(peerId);
-      if (p === undefined || !p.verified) throw new KeyAgentError('BAD_INPUT', 'not a roster member');
+      if (p === undefined || !p.verified)
+        throw new KeyAgentError('BAD_INPUT', 'not a roster member');
       p.userVerified = verified;
       this.rosterDirty = true;
     });
@@ -200,14 +244,14 @@ export class KeyAgent {
   /** Idempotent. Forgets every key; later inputs throw KeyAgentError('CLOSED'). */
   close(): Promise<AgentEffect[]> {
     if (this.closed) return Promise.resolve([]);
-    const p = this.queue.then(() => {
+    const p = this.queue.then((): AgentEffect[] => {
       if (this.closed) return [];
       this.closed = true;
       this.local.close();
       for (const peer of this.peers.values()) peer.remoteKeys.clear();
       this.peers.clear();
       this.annCache.clear();
-      return [{ type: 'closed' } as AgentEffect];
+      return [{ type: 'closed' }];
     });
     this.queue = p.catch(() => undefined);
     return p;
@@ -230,16 +274,24 @@ export class KeyAgent {
       verified: p.userVerified,
       self: false,
     }));
-    return [self, ...others.sort((a, b) => (a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0))];
+    return [
+      self,
+      ...others.sort((a, b) => (a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0)),
+    ];
   }
 
   securityCode(): SecurityCode {
-    return roomSecurityCode(this.room, this.roster().map((e) => e.identityKey));
+    return roomSecurityCode(
+      this.room,
+      this.roster().map((e) => e.identityKey),
+    );
   }
 
   pairwiseCode(peerId: string): SecurityCode | null {
     const p = this.peers.get(peerId);
-    return p?.channel ? pairwiseSecurityCode(this.identity.publicKey, p.channel.peer.identityKey) : null;
+    return p?.channel
+      ? pairwiseSecurityCode(this.identity.publicKey, p.channel.peer.identityKey)
+      : null;
   }
 
   warnings(): Readonly<Partial<Record<WarningCode, number>>> {
@@ -264,8 +316,15 @@ export class KeyAgent {
     if (o.rekeyIntervalMs > 0) at(this.local.lastFreshAt + o.rekeyIntervalMs);
     for (const p of this.peers.values()) {
       at(p.remoteKeys.nextExpiry());
-      if (p.handshake !== null) at(Math.min(p.handshake.lastSentAt + o.retryMs, p.handshake.startedAt + o.handshakeTimeoutMs));
-      else if (!p.verified && (p.reported || p.known)) at(Math.max(p.nextHelloAt, p.helloSentAt + o.retryMs));
+      if (p.handshake !== null)
+        at(
+          Math.min(
+            p.handshake.lastSentAt + o.retryMs,
+            p.handshake.startedAt + o.handshakeTimeoutMs,
+          ),
+        );
+      else if (!p.verified && (p.reported || p.known))
+        at(Math.max(p.nextHelloAt, p.helloSentAt + o.retryMs));
       if (p.verified && this.needsKey(p)) at(p.keySentAt + o.retryMs);
     }
     return t;
@@ -273,7 +332,9 @@ export class KeyAgent {
 
   // ── Relay message handlers ────────────────────────────────────────────────────────────────
 
-  private readonly handlers: { [K in RelayMessage['kind']]: (from: string, msg: Msg<K>) => Promise<void> } = {
+  private readonly handlers: {
+    [K in RelayMessage['kind']]: (from: string, msg: Msg<K>) => Promise<void>;
+  } = {
     hello: (from, msg) => this.onHello(from, msg),
     init: (from, msg) => this.onInit(from, msg),
     resp: (from, msg) => this.onResp(from, msg),
@@ -298,7 +359,15 @@ export class KeyAgent {
     }
     if (roleFor(this.session.publicKey, ann.sessionKey) === 'initiator') {
       const nI = this.nonce();
-      peer.handshake = { role: 'initiator', ann, nI, secrets: null, resp: null, startedAt: this.clock.now(), lastSentAt: this.clock.now() };
+      peer.handshake = {
+        role: 'initiator',
+        ann,
+        nI,
+        secrets: null,
+        resp: null,
+        startedAt: this.clock.now(),
+        lastSentAt: this.clock.now(),
+      };
       this.emit({ type: 'send', to: from, payload: encodeInit(this.self!.raw, nI) });
     } else {
       this.sendHello(peer);
@@ -308,10 +377,16 @@ export class KeyAgent {
   private async onInit(from: string, msg: Msg<'init'>): Promise<void> {
     const ann = await this.verifyAnn(from, msg.ann);
     if (ann === null) return;
-    if (roleFor(this.session.publicKey, ann.sessionKey) !== 'responder') return this.warn('HANDSHAKE_ROLE', from);
+    if (roleFor(this.session.publicKey, ann.sessionKey) !== 'responder')
+      return this.warn('HANDSHAKE_ROLE', from);
     const peer = this.peer(from);
     const hs = peer.handshake;
-    if (hs?.role === 'responder' && hs.resp !== null && equalBytes(hs.ann.sessionKey, ann.sessionKey) && equalBytes(hs.nI, msg.nI)) {
+    if (
+      hs?.role === 'responder' &&
+      hs.resp !== null &&
+      equalBytes(hs.ann.sessionKey, ann.sessionKey) &&
+      equalBytes(hs.nI, msg.nI)
+    ) {
       hs.lastSentAt = this.clock.now();
       this.emit({ type: 'send', to: from, payload: hs.resp });
       return;
@@ -322,7 +397,15 @@ export class KeyAgent {
     if (secrets === null) return;
     const resp = encodeResp(this.self!.raw, msg.nI, nR, responderConfirm(secrets));
     const now = this.clock.now();
-    peer.handshake = { role: 'responder', ann, nI: msg.nI, secrets, resp, startedAt: now, lastSentAt: now };
+    peer.handshake = {
+      role: 'responder',
+      ann,
+      nI: msg.nI,
+      secrets,
+      resp,
+      startedAt: now,
+      lastSentAt: now,
+    };
     this.emit({ type: 'send', to: from, payload: resp });
   }
 
@@ -331,9 +414,15 @@ export class KeyAgent {
     if (ann === null) return;
     const peer = this.peer(from);
     const hs = peer.handshake;
-    if (hs === null || hs.role !== 'initiator' || !equalBytes(hs.ann.sessionKey, ann.sessionKey) || !equalBytes(hs.nI, msg.nI)) {
+    if (
+      hs === null ||
+      hs.role !== 'initiator' ||
+      !equalBytes(hs.ann.sessionKey, ann.sessionKey) ||
+      !equalBytes(hs.nI, msg.nI)
+    ) {
       // A duplicate RESP for a handshake that already completed is normal on a duplicating relay.
-      if (peer.channel === null || !equalBytes(peer.channel.peer.sessionKey, ann.sessionKey)) this.warn('HANDSHAKE_FAILED', from);
+      if (peer.channel === null || !equalBytes(peer.channel.peer.sessionKey, ann.sessionKey))
+        this.warn('HANDSHAKE_FAILED', from);
       return;
     }
     const transcript = transcriptHash(this.roomId, this.self!, ann, msg.nI, msg.nR);
@@ -353,17 +442,27 @@ export class KeyAgent {
       channel = peer.channel;
     } else if (peer?.previousChannel && equalBytes(peer.previousChannel.id, msg.channelId)) {
       channel = peer.previousChannel; // in flight from before a re-handshake of the same session
-    } else if (peer?.handshake?.role === 'responder' && peer.handshake.secrets && equalBytes(peer.handshake.secrets.channelId, msg.channelId)) {
-      channel = await PairwiseChannel.create(peer.handshake.ann, 'responder', peer.handshake.secrets);
+    } else if (
+      peer?.handshake?.role === 'responder' &&
+      peer.handshake.secrets &&
+      equalBytes(peer.handshake.secrets.channelId, msg.channelId)
+    ) {
+      channel = await PairwiseChannel.create(
+        peer.handshake.ann,
+        'responder',
+        peer.handshake.secrets,
+      );
       fresh = true;
     }
     if (peer === undefined || channel === null) {
       // The sender believes we share a channel that we do not have: offer a new handshake.
-      if (peer !== undefined && peer.channel === null && peer.handshake === null) this.sendHello(peer);
+      if (peer !== undefined && peer.channel === null && peer.handshake === null)
+        this.sendHello(peer);
       return this.warn('UNKNOWN_CHANNEL', from);
     }
     const opened = await channel.open(msg.header, msg.counter, msg.ciphertext);
-    if (!opened.ok) return this.warn(opened.reason === 'REPLAY' ? 'CHANNEL_REPLAY' : 'CHANNEL_AUTH_FAILED', from);
+    if (!opened.ok)
+      return this.warn(opened.reason === 'REPLAY' ? 'CHANNEL_REPLAY' : 'CHANNEL_AUTH_FAILED', from);
     let records: ChannelRecord[];
     try {
       records = decodeRecords(opened.plaintext);
@@ -377,7 +476,9 @@ export class KeyAgent {
 
   // ── Channel record handlers ───────────────────────────────────────────────────────────────
 
-  private readonly recordHandlers: { [K in ChannelRecord['kind']]: (peer: Peer, rec: RecordOf<K>) => void } = {
+  private readonly recordHandlers: {
+    [K in ChannelRecord['kind']]: (peer: Peer, rec: RecordOf<K>) => void;
+  } = {
     confirm: () => undefined, // its arrival (any authentic channel message) already verified the peer
     mediaKey: (peer, rec) => this.onMediaKey(peer, rec),
     keyAck: (peer, rec) => this.onKeyAck(peer, rec),
@@ -388,20 +489,39 @@ export class KeyAgent {
         this.rosterDirty = true;
       }
     },
-    chat: (peer, rec) => this.emit({ type: 'chat', from: peer.peerId, text: rec.text, at: rec.sentAt }),
+    chat: (peer, rec) =>
+      this.emit({ type: 'chat', from: peer.peerId, text: rec.text, at: rec.sentAt }),
   };
 
   private onMediaKey(peer: Peer, rec: RecordOf<'mediaKey'>): void {
-    if (rec.kid >= 1 << 16 || kidGeneration(rec.kid) !== rec.generation % KID_GEN_MODULUS) return this.warn('BAD_KEY_MESSAGE', peer.peerId);
-    const outcome = peer.remoteKeys.add(rec.generation, rec.kid, rec.key, this.clock.now(), this.opts.graceMs);
-    if (outcome === 'replaced') this.emit({ type: 'remoteKeyRemoved', peerId: peer.peerId, kid: rec.kid });
-    if (outcome !== 'duplicate') this.emit({ type: 'remoteKeyAdded', peerId: peer.peerId, kid: rec.kid, keyBytes: new Uint8Array(rec.key) });
+    if (rec.kid >= 1 << 16 || kidGeneration(rec.kid) !== rec.generation % KID_GEN_MODULUS)
+      return this.warn('BAD_KEY_MESSAGE', peer.peerId);
+    const outcome = peer.remoteKeys.add(
+      rec.generation,
+      rec.kid,
+      rec.key,
+      this.clock.now(),
+      this.opts.graceMs,
+    );
+    if (outcome === 'replaced')
+      this.emit({ type: 'remoteKeyRemoved', peerId: peer.peerId, kid: rec.kid });
+    if (outcome !== 'duplicate')
+      this.emit({
+        type: 'remoteKeyAdded',
+        peerId: peer.peerId,
+        kid: rec.kid,
+        keyBytes: new Uint8Array(rec.key),
+      });
     peer.outbox.push({ kind: 'keyAck', generation: rec.generation, kid: rec.kid });
   }
 
   private onKeyAck(peer: Peer, rec: RecordOf<'keyAck'>): void {
     const pending = this.local.pending;
-    if (pending !== null && rec.generation === pending.version.generation && rec.kid === pending.version.kid) {
+    if (
+      pending !== null &&
+      rec.generation === pending.version.generation &&
+      rec.kid === pending.version.kid
+    ) {
       pending.acked.add(peer.peerId);
       if (this.allAcked(pending.acked)) this.switchToPending();
     } else if (this.local.inCurrentLineage(rec.generation, rec.kid)) {
@@ -416,9 +536,15 @@ export class KeyAgent {
     const prev = peer.channel;
     const sameSession = prev !== null && equalBytes(prev.peer.sessionKey, channel.peer.sessionKey);
     if (prev !== null && !sameSession) {
-      this.warn(equalBytes(prev.peer.identityKey, channel.peer.identityKey) ? 'SESSION_REPLACED' : 'IDENTITY_CHANGED', peer.peerId);
+      this.warn(
+        equalBytes(prev.peer.identityKey, channel.peer.identityKey)
+          ? 'SESSION_REPLACED'
+          : 'IDENTITY_CHANGED',
+        peer.peerId,
+      );
       this.dropRemoteKeys(peer);
-      peer.userVerified = peer.userVerified && equalBytes(prev.peer.identityKey, channel.peer.identityKey);
+      peer.userVerified =
+        peer.userVerified && equalBytes(prev.peer.identityKey, channel.peer.identityKey);
       this.requestFreshRekey(this.opts.leaveCoalesceMs); // the old session is gone: treat it as a leave
     }
     peer.previousChannel = sameSession ? prev : null;
@@ -434,7 +560,8 @@ export class KeyAgent {
       peer.awaitingRatchet = true;
       this.ratchetDueAt ??= this.clock.now() + this.opts.joinRatchetDelayMs;
     }
-    if (this.displayName !== this.announcedName) peer.outbox.push({ kind: 'displayName', name: this.displayName });
+    if (this.displayName !== this.announcedName)
+      peer.outbox.push({ kind: 'displayName', name: this.displayName });
     this.rosterDirty = true;
   }
 
@@ -450,12 +577,14 @@ export class KeyAgent {
   }
 
   private dropRemoteKeys(peer: Peer): void {
-    for (const kid of peer.remoteKeys.clear()) this.emit({ type: 'remoteKeyRemoved', peerId: peer.peerId, kid });
+    for (const kid of peer.remoteKeys.clear())
+      this.emit({ type: 'remoteKeyRemoved', peerId: peer.peerId, kid });
   }
 
   private requestFreshRekey(delayMs: number): void {
     const now = this.clock.now();
-    if (this.freshRekey === null) this.freshRekey = { dueAt: now + delayMs, deadline: now + this.opts.switchTimeoutMs };
+    if (this.freshRekey === null)
+      this.freshRekey = { dueAt: now + delayMs, deadline: now + this.opts.switchTimeoutMs };
     else this.freshRekey.dueAt = Math.min(this.freshRekey.dueAt, now + delayMs);
   }
 
@@ -463,14 +592,17 @@ export class KeyAgent {
     const pending = this.local.pending;
     if (pending === null) return;
     const v = this.local.switchToPending();
-    for (const p of this.peers.values()) p.ackedGeneration = pending.acked.has(p.peerId) ? v.generation : -1;
+    for (const p of this.peers.values())
+      p.ackedGeneration = pending.acked.has(p.peerId) ? v.generation : -1;
     this.emitLocalKey();
   }
 
   /** True unless the peer holds a key from which our current key can be derived. */
   private needsKey(p: Peer): boolean {
     const cur = this.local.current.generation;
-    const lineageOk = p.ackedGeneration >= this.local.lastFreshGeneration && cur - p.ackedGeneration <= this.opts.ratchetWindow;
+    const lineageOk =
+      p.ackedGeneration >= this.local.lastFreshGeneration &&
+      cur - p.ackedGeneration <= this.opts.ratchetWindow;
     const pending = this.local.pending;
     return !lineageOk || (pending !== null && !pending.acked.has(p.peerId));
   }
@@ -505,8 +637,11 @@ export class KeyAgent {
       if (!this.needsKey(p)) continue;
       const cur = this.local.current;
       const pending = this.local.pending;
-      const lineageOk = p.ackedGeneration >= this.local.lastFreshGeneration && cur.generation - p.ackedGeneration <= this.opts.ratchetWindow;
-      if (!lineageOk && !p.awaitingRatchet) p.outbox.push({ kind: 'mediaKey', generation: cur.generation, kid: cur.kid, key: cur.key });
+      const lineageOk =
+        p.ackedGeneration >= this.local.lastFreshGeneration &&
+        cur.generation - p.ackedGeneration <= this.opts.ratchetWindow;
+      if (!lineageOk && !p.awaitingRatchet)
+        p.outbox.push({ kind: 'mediaKey', generation: cur.generation, kid: cur.kid, key: cur.key });
       if (pending !== null && !pending.acked.has(p.peerId)) {
         const v = pending.version;
         p.outbox.push({ kind: 'mediaKey', generation: v.generation, kid: v.kid, key: v.key });
@@ -527,7 +662,11 @@ export class KeyAgent {
       if (p.outbox.length === 0 || p.channel === null) continue;
       const records = p.outbox;
       p.outbox = [];
-      this.emit({ type: 'send', to: p.peerId, payload: await p.channel.seal(encodeRecords(records)) });
+      this.emit({
+        type: 'send',
+        to: p.peerId,
+        payload: await p.channel.seal(encodeRecords(records)),
+      });
     }
   }
 
@@ -553,19 +692,24 @@ export class KeyAgent {
         this.warn('PEER_SILENT', peer.peerId);
       }
     }
-    for (const kid of peer.remoteKeys.takeExpired(now)) this.emit({ type: 'remoteKeyRemoved', peerId: peer.peerId, kid });
+    for (const kid of peer.remoteKeys.takeExpired(now))
+      this.emit({ type: 'remoteKeyRemoved', peerId: peer.peerId, kid });
   }
 
   private sendHello(peer: Peer): void {
     const now = this.clock.now();
     if (now - peer.helloSentAt < this.opts.retryMs || this.self === null) return;
     peer.helloSentAt = now;
-    peer.nextHelloAt = now + Math.min(this.opts.retryMs * 2 ** peer.helloAttempts, MAX_HELLO_BACKOFF_MS);
+    peer.nextHelloAt =
+      now + Math.min(this.opts.retryMs * 2 ** peer.helloAttempts, MAX_HELLO_BACKOFF_MS);
     peer.helloAttempts++;
     this.emit({ type: 'send', to: peer.peerId, payload: encodeHello(this.self.raw) });
   }
 
-  private async verifyAnn(from: string, a: ParsedAnnouncement): Promise<VerifiedAnnouncement | null> {
+  private async verifyAnn(
+    from: string,
+    a: ParsedAnnouncement,
+  ): Promise<VerifiedAnnouncement | null> {
     if (a.peerId !== from) {
       this.warn('PEER_ID_MISMATCH', from);
       return null;
@@ -582,14 +726,26 @@ export class KeyAgent {
       this.warn(v, from);
       return null;
     }
-    if (this.annCache.size >= ANNOUNCEMENT_CACHE_SIZE) this.annCache.delete(this.annCache.keys().next().value!);
+    if (this.annCache.size >= ANNOUNCEMENT_CACHE_SIZE)
+      this.annCache.delete(this.annCache.keys().next().value!);
     this.annCache.set(key, v);
     return v;
   }
 
-  private async derive(role: 'initiator' | 'responder', transcript: Bytes, ann: VerifiedAnnouncement, from: string) {
+  private async derive(
+    role: 'initiator' | 'responder',
+    transcript: Bytes,
+    ann: VerifiedAnnouncement,
+    from: string,
+  ) {
     try {
-      return await deriveChannelSecrets(this.room.channelSalt, this.session.secret, role, transcript, ann.sessionKey);
+      return await deriveChannelSecrets(
+        this.room.channelSalt,
+        this.session.secret,
+        role,
+        transcript,
+        ann.sessionKey,
+      );
     } catch (e) {
       if (e instanceof LowOrderPointError) {
         this.warn('LOW_ORDER_POINT', from);
@@ -631,7 +787,11 @@ export class KeyAgent {
   private warn(code: WarningCode, peerId?: string): void {
     const count = (this.warningCounts.get(code) ?? 0) + 1;
     this.warningCounts.set(code, count);
-    this.emit(peerId === undefined ? { type: 'warning', code, count } : { type: 'warning', code, peerId, count });
+    this.emit(
+      peerId === undefined
+        ? { type: 'warning', code, count }
+        : { type: 'warning', code, peerId, count },
+    );
   }
 
   private emit(e: AgentEffect): void {
@@ -642,7 +802,8 @@ export class KeyAgent {
   private run(fn: () => void | Promise<void>, requireStarted = true): Promise<AgentEffect[]> {
     const p = this.queue.then(async () => {
       if (this.closed) throw new KeyAgentError('CLOSED', 'KeyAgent is closed');
-      if (requireStarted && !this.started) throw new KeyAgentError('NOT_STARTED', 'call start() first');
+      if (requireStarted && !this.started)
+        throw new KeyAgentError('NOT_STARTED', 'call start() first');
       this.effects = [];
       try {
         await fn();

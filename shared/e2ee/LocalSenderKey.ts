@@ -115,7 +115,8 @@ export class LocalSenderKey {
 
   private randomKey(): Bytes {
     const k = this.random(this.keyLength);
-    if (k.length !== this.keyLength) throw new RangeError('random source returned the wrong length');
+    if (k.length !== this.keyLength)
+      throw new RangeError('random source returned the wrong length');
     return new Uint8Array(k);
   }
 

@@ -19,7 +19,8 @@ export class RemoteKeyRing {
   /** Records a key; schedules every older generation for removal at now + grace. */
   add(generation: number, kid: number, key: Uint8Array, now: number, graceMs: number): AddOutcome {
     const held = this.keys.get(kid);
-    if (held !== undefined && held.generation === generation && equalBytes(held.key, key)) return 'duplicate';
+    if (held !== undefined && held.generation === generation && equalBytes(held.key, key))
+      return 'duplicate';
     if (held !== undefined) wipe(held.key);
     this.keys.set(kid, { generation, key: new Uint8Array(key), removeAt: null });
     if (generation > this.newest) this.newest = generation;
@@ -44,7 +45,8 @@ export class RemoteKeyRing {
 
   nextExpiry(): number | null {
     let t: number | null = null;
-    for (const h of this.keys.values()) if (h.removeAt !== null && (t === null || h.removeAt < t)) t = h.removeAt;
+    for (const h of this.keys.values())
+      if (h.removeAt !== null && (t === null || h.removeAt < t)) t = h.removeAt;
     return t;
   }
 

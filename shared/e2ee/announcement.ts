@@ -19,7 +19,18 @@
 
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { asBytes, concat, equalBytes, lp, Reader, utf8Decode, utf8Encode, WireError, Writer, type Bytes } from './bytes.js';
+import {
+  asBytes,
+  concat,
+  equalBytes,
+  lp,
+  Reader,
+  utf8Decode,
+  utf8Encode,
+  WireError,
+  Writer,
+  type Bytes,
+} from './bytes.js';
 import { ed25519Sign, ed25519Verify, PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH } from './curves.js';
 import type { IdentityKey, SessionKeyPair } from './identity.js';
 import { isValidId, type RoomKeys } from './roomSecret.js';
@@ -55,7 +66,13 @@ export interface VerifiedAnnouncement {
 
 export type AnnouncementError = 'BAD_MEMBERSHIP_MAC' | 'BAD_SIGNATURE' | 'BAD_NAME';
 
-function signInput(roomId: string, peerId: string, id: Uint8Array, sess: Uint8Array, encName: Uint8Array): Bytes {
+function signInput(
+  roomId: string,
+  peerId: string,
+  id: Uint8Array,
+  sess: Uint8Array,
+  encName: Uint8Array,
+): Bytes {
   return concat(SIGN_LABEL, lp(utf8Encode(roomId)), lp(utf8Encode(peerId)), id, sess, lp(encName));
 }
 
@@ -86,9 +103,23 @@ export async function buildAnnouncement(
 ): Promise<Bytes> {
   const sess = session.publicKey;
   const name = utf8Encode(normalizeDisplayName(displayName));
-  const encName = new Uint8Array(await crypto.subtle.encrypt(nameParams(room.roomId, peerId, sess), await namesKey(room, 'encrypt'), name));
-  const signature = await ed25519Sign(identity.secretBytes(), signInput(room.roomId, peerId, identity.publicKey, sess, encName));
-  const w = new Writer().var8(utf8Encode(peerId)).bytes(identity.publicKey).bytes(sess).var16(encName).bytes(signature);
+  const encName = new Uint8Array(
+    await crypto.subtle.encrypt(
+      nameParams(room.roomId, peerId, sess),
+      await namesKey(room, 'encrypt'),
+      name,
+    ),
+  );
+  const signature = await ed25519Sign(
+    identity.secretBytes(),
+    signInput(room.roomId, peerId, identity.publicKey, sess, encName),
+  );
+  const w = new Writer()
+    .var8(utf8Encode(peerId))
+    .bytes(identity.publicKey)
+    .bytes(sess)
+    .var16(encName)
+    .bytes(signature);
   const body = w.finish();
   const mac = hmac(sha256, room.membership, concat(MAC_LABEL, lp(utf8Encode(room.roomId)), body));
   return concat(body, mac);
@@ -106,21 +137,51 @@ export function readAnnouncement(r: Reader, whole: Uint8Array): ParsedAnnounceme
   const signature = r.bytes(SIGNATURE_LENGTH);
   const macInput = whole.slice(start, r.offset);
   const mac = r.bytes(MAC_LENGTH);
-  return { peerId, identityKey, sessionKey, encName, signature, mac, raw: whole.slice(start, r.offset), macInput };
+  return {
+    peerId,
+    identityKey,
+    sessionKey,
+    encName,
+    signature,
+    mac,
+    raw: whole.slice(start, r.offset),
+    macInput,
+  };
 }
 
 /** MAC first (cheap: drops everything from outside the room), then signature, then the name. */
-export async function verifyAnnouncement(room: RoomKeys, a: ParsedAnnouncement): Promise<VerifiedAnnouncement | AnnouncementError> {
-  const expected = hmac(sha256, room.membership, concat(MAC_LABEL, lp(utf8Encode(room.roomId)), a.macInput));
+export async function verifyAnnouncement(
+  room: RoomKeys,
+  a: ParsedAnnouncement,
+): Promise<VerifiedAnnouncement | AnnouncementError> {
+  const expected = hmac(
+    sha256,
+    room.membership,
+    concat(MAC_LABEL, lp(utf8Encode(room.roomId)), a.macInput),
+  );
   if (!equalBytes(expected, a.mac)) return 'BAD_MEMBERSHIP_MAC';
-  const ok = await ed25519Verify(a.identityKey, signInput(room.roomId, a.peerId, a.identityKey, a.sessionKey, a.encName), a.signature);
+  const ok = await ed25519Verify(
+    a.identityKey,
+    signInput(room.roomId, a.peerId, a.identityKey, a.sessionKey, a.encName),
+    a.signature,
+  );
   if (!ok) return 'BAD_SIGNATURE';
   let displayName: string;
   try {
-    const pt = await crypto.subtle.decrypt(nameParams(room.roomId, a.peerId, a.sessionKey), await namesKey(room, 'decrypt'), asBytes(a.encName));
+    const pt = await crypto.subtle.decrypt(
+      nameParams(room.roomId, a.peerId, a.sessionKey),
+      await namesKey(room, 'decrypt'),
+      asBytes(a.encName),
+    );
     displayName = normalizeDisplayName(utf8Decode(new Uint8Array(pt)));
   } catch {
     return 'BAD_NAME';
   }
-  return { peerId: a.peerId, identityKey: a.identityKey, sessionKey: a.sessionKey, displayName, raw: a.raw };
+  return {
+    peerId: a.peerId,
+    identityKey: a.identityKey,
+    sessionKey: a.sessionKey,
+    displayName,
+    raw: a.raw,
+  };
 }

@@ -23,7 +23,9 @@ function nonce(counter: number): Bytes {
   return n;
 }
 
-export type OpenResult = { readonly ok: true; readonly plaintext: Bytes } | { readonly ok: false; readonly reason: 'AUTH_FAILED' | 'REPLAY' };
+export type OpenResult =
+  | { readonly ok: true; readonly plaintext: Bytes }
+  | { readonly ok: false; readonly reason: 'AUTH_FAILED' | 'REPLAY' };
 
 export class PairwiseChannel {
   private sendCounter = 0;
@@ -37,7 +39,11 @@ export class PairwiseChannel {
     private readonly recvKey: CryptoKey,
   ) {}
 
-  static async create(peer: VerifiedAnnouncement, role: Role, s: ChannelSecrets): Promise<PairwiseChannel> {
+  static async create(
+    peer: VerifiedAnnouncement,
+    role: Role,
+    s: ChannelSecrets,
+  ): Promise<PairwiseChannel> {
     const sendKey = await crypto.subtle.importKey('raw', s.sendKey, 'AES-GCM', false, ['encrypt']);
     const recvKey = await crypto.subtle.importKey('raw', s.recvKey, 'AES-GCM', false, ['decrypt']);
     return new PairwiseChannel(peer, role, s.channelId, sendKey, recvKey);
@@ -48,14 +54,22 @@ export class PairwiseChannel {
     if (this.sendCounter >= MAX_COUNTER) throw new RangeError('channel counter exhausted');
     const counter = this.sendCounter++;
     const header = encodeChannelHeader(this.id, counter);
-    const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce(counter), additionalData: header }, this.sendKey, asBytes(plaintext));
+    const ct = await crypto.subtle.encrypt(
+      { name: 'AES-GCM', iv: nonce(counter), additionalData: header },
+      this.sendKey,
+      asBytes(plaintext),
+    );
     return concat(header, new Uint8Array(ct));
   }
 
   async open(header: Uint8Array, counter: number, ciphertext: Uint8Array): Promise<OpenResult> {
     if (!this.replay.check(counter)) return { ok: false, reason: 'REPLAY' };
     try {
-      const pt = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: nonce(counter), additionalData: asBytes(header) }, this.recvKey, asBytes(ciphertext));
+      const pt = await crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: nonce(counter), additionalData: asBytes(header) },
+        this.recvKey,
+        asBytes(ciphertext),
+      );
       if (!this.replay.check(counter)) return { ok: false, reason: 'REPLAY' };
       this.replay.commit(counter);
       return { ok: true, plaintext: new Uint8Array(pt) };

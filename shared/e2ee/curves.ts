@@ -33,10 +33,28 @@ export function forceCurveBackend(b: CurveBackend | null): void {
 
 async function detect(): Promise<CurveBackend> {
   try {
-    const k = await crypto.subtle.importKey('pkcs8', concat(PKCS8_ED25519, new Uint8Array(32)), { name: 'Ed25519' }, false, ['sign']);
+    const k = await crypto.subtle.importKey(
+      'pkcs8',
+      concat(PKCS8_ED25519, new Uint8Array(32)),
+      { name: 'Ed25519' },
+      false,
+      ['sign'],
+    );
     await crypto.subtle.sign({ name: 'Ed25519' }, k, new Uint8Array(1));
-    const x = await crypto.subtle.importKey('pkcs8', concat(PKCS8_X25519, new Uint8Array(32).fill(1)), { name: 'X25519' }, false, ['deriveBits']);
-    const p = await crypto.subtle.importKey('raw', x25519.getPublicKey(new Uint8Array(32).fill(2)), { name: 'X25519' }, false, []);
+    const x = await crypto.subtle.importKey(
+      'pkcs8',
+      concat(PKCS8_X25519, new Uint8Array(32).fill(1)),
+      { name: 'X25519' },
+      false,
+      ['deriveBits'],
+    );
+    const p = await crypto.subtle.importKey(
+      'raw',
+      x25519.getPublicKey(new Uint8Array(32).fill(2)),
+      { name: 'X25519' },
+      false,
+      [],
+    );
     await crypto.subtle.deriveBits({ name: 'X25519', public: p }, x, 256);
     return 'webcrypto';
   } catch {
@@ -74,10 +92,20 @@ export function x25519PublicKey(secret: Uint8Array): Bytes {
 
 export async function ed25519Sign(secret: Uint8Array, msg: Uint8Array): Promise<Bytes> {
   if ((await curveBackend()) === 'noble') return new Uint8Array(ed25519.sign(msg, secret));
-  return new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, await importSecret(secret, 'Ed25519'), asBytes(msg)));
+  return new Uint8Array(
+    await crypto.subtle.sign(
+      { name: 'Ed25519' },
+      await importSecret(secret, 'Ed25519'),
+      asBytes(msg),
+    ),
+  );
 }
 
-export async function ed25519Verify(publicKey: Uint8Array, msg: Uint8Array, sig: Uint8Array): Promise<boolean> {
+export async function ed25519Verify(
+  publicKey: Uint8Array,
+  msg: Uint8Array,
+  sig: Uint8Array,
+): Promise<boolean> {
   if (publicKey.length !== PUBLIC_KEY_LENGTH || sig.length !== SIGNATURE_LENGTH) return false;
   if ((await curveBackend()) === 'noble') {
     try {
@@ -87,7 +115,9 @@ export async function ed25519Verify(publicKey: Uint8Array, msg: Uint8Array, sig:
     }
   }
   try {
-    const k = await crypto.subtle.importKey('raw', asBytes(publicKey), { name: 'Ed25519' }, false, ['verify']);
+    const k = await crypto.subtle.importKey('raw', asBytes(publicKey), { name: 'Ed25519' }, false, [
+      'verify',
+    ]);
     return await crypto.subtle.verify({ name: 'Ed25519' }, k, asBytes(sig), asBytes(msg));
   } catch {
     return false;
@@ -102,8 +132,20 @@ export async function x25519Shared(secret: Uint8Array, publicKey: Uint8Array): P
     if ((await curveBackend()) === 'noble') {
       out = new Uint8Array(x25519.getSharedSecret(secret, publicKey));
     } else {
-      const pub = await crypto.subtle.importKey('raw', asBytes(publicKey), { name: 'X25519' }, false, []);
-      out = new Uint8Array(await crypto.subtle.deriveBits({ name: 'X25519', public: pub }, await importSecret(secret, 'X25519'), 256));
+      const pub = await crypto.subtle.importKey(
+        'raw',
+        asBytes(publicKey),
+        { name: 'X25519' },
+        false,
+        [],
+      );
+      out = new Uint8Array(
+        await crypto.subtle.deriveBits(
+          { name: 'X25519', public: pub },
+          await importSecret(secret, 'X25519'),
+          256,
+        ),
+      );
     }
   } catch {
     throw new LowOrderPointError('X25519 rejected the public key');

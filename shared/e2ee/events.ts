@@ -40,12 +40,22 @@ export type WarningCode =
 export type AgentEffect =
   | { readonly type: 'send'; readonly to: string | null; readonly payload: Uint8Array }
   | { readonly type: 'localKeyChanged'; readonly kid: number; readonly keyBytes: Uint8Array }
-  | { readonly type: 'remoteKeyAdded'; readonly peerId: string; readonly kid: number; readonly keyBytes: Uint8Array }
+  | {
+      readonly type: 'remoteKeyAdded';
+      readonly peerId: string;
+      readonly kid: number;
+      readonly keyBytes: Uint8Array;
+    }
   | { readonly type: 'remoteKeyRemoved'; readonly peerId: string; readonly kid: number }
   | { readonly type: 'rosterChanged'; readonly roster: readonly RosterEntry[] }
   | { readonly type: 'securityCodeChanged'; readonly code: SecurityCode }
   | { readonly type: 'chat'; readonly from: string; readonly text: string; readonly at: number }
-  | { readonly type: 'warning'; readonly code: WarningCode; readonly peerId?: string; readonly count: number }
+  | {
+      readonly type: 'warning';
+      readonly code: WarningCode;
+      readonly peerId?: string;
+      readonly count: number;
+    }
   | { readonly type: 'closed' };
 
 export interface KeyAgentOptions {

@@ -47,7 +47,13 @@ export function roleFor(ownSession: Uint8Array, peerSession: Uint8Array): Role {
   return compareKeys(ownSession, peerSession) < 0 ? 'initiator' : 'responder';
 }
 
-export function transcriptHash(roomId: string, initiator: VerifiedAnnouncement, responder: VerifiedAnnouncement, nI: Uint8Array, nR: Uint8Array): Bytes {
+export function transcriptHash(
+  roomId: string,
+  initiator: VerifiedAnnouncement,
+  responder: VerifiedAnnouncement,
+  nI: Uint8Array,
+  nR: Uint8Array,
+): Bytes {
   return sha256(
     concat(
       utf8Encode('blindcall/v1 handshake'),
@@ -74,7 +80,12 @@ export async function deriveChannelSecrets(
 ): Promise<ChannelSecrets> {
   const dh = await x25519Shared(ownSessionSecret, peerSessionKey);
   const prk = extract(sha256, dh, channelSalt);
-  const okm = expand(sha256, prk, concat(utf8Encode('blindcall/v1 channel'), transcript), 2 * CHANNEL_KEY_LENGTH + CONFIRM_KEY_LENGTH + CHANNEL_ID_LENGTH);
+  const okm = expand(
+    sha256,
+    prk,
+    concat(utf8Encode('blindcall/v1 channel'), transcript),
+    2 * CHANNEL_KEY_LENGTH + CONFIRM_KEY_LENGTH + CHANNEL_ID_LENGTH,
+  );
   wipe(dh, prk);
   const i2r = okm.slice(0, CHANNEL_KEY_LENGTH);
   const r2i = okm.slice(CHANNEL_KEY_LENGTH, 2 * CHANNEL_KEY_LENGTH);

@@ -13,13 +13,16 @@ export class IdentityKey {
     readonly publicKey: Bytes,
   ) {}
 
-  static generate(random: (n: number) => Uint8Array = (n) => crypto.getRandomValues(new Uint8Array(n))): IdentityKey {
+  static generate(
+    random: (n: number) => Uint8Array = (n) => crypto.getRandomValues(new Uint8Array(n)),
+  ): IdentityKey {
     return IdentityKey.fromBytes(random(SECRET_KEY_LENGTH));
   }
 
   /** Loads a stored identity. Throws RangeError unless given exactly 32 bytes. */
   static fromBytes(bytes: Uint8Array): IdentityKey {
-    if (!(bytes instanceof Uint8Array) || bytes.length !== SECRET_KEY_LENGTH) throw new RangeError('identity key must be 32 bytes');
+    if (!(bytes instanceof Uint8Array) || bytes.length !== SECRET_KEY_LENGTH)
+      throw new RangeError('identity key must be 32 bytes');
     const secret = new Uint8Array(bytes);
     return new IdentityKey(secret, ed25519PublicKey(secret));
   }
@@ -43,7 +46,8 @@ export interface SessionKeyPair {
 /** A fresh X25519 key pair for one join. */
 export function createSessionKey(random: (n: number) => Uint8Array): SessionKeyPair {
   const r = random(SECRET_KEY_LENGTH);
-  if (r.length !== SECRET_KEY_LENGTH) throw new RangeError('random source returned the wrong length');
+  if (r.length !== SECRET_KEY_LENGTH)
+    throw new RangeError('random source returned the wrong length');
   const secret = new Uint8Array(r);
   return { secret, publicKey: x25519PublicKey(secret) };
 }

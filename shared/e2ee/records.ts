@@ -17,12 +17,23 @@ export const MEDIA_KEY_LENGTHS: readonly number[] = [16, 32];
 
 export type ChannelRecord =
   | { readonly kind: 'confirm' }
-  | { readonly kind: 'mediaKey'; readonly generation: number; readonly kid: number; readonly key: Bytes }
+  | {
+      readonly kind: 'mediaKey';
+      readonly generation: number;
+      readonly kid: number;
+      readonly key: Bytes;
+    }
   | { readonly kind: 'keyAck'; readonly generation: number; readonly kid: number }
   | { readonly kind: 'displayName'; readonly name: string }
   | { readonly kind: 'chat'; readonly sentAt: number; readonly text: string };
 
-const RecordType = { confirm: 0x01, mediaKey: 0x02, keyAck: 0x03, displayName: 0x04, chat: 0x05 } as const;
+const RecordType = {
+  confirm: 0x01,
+  mediaKey: 0x02,
+  keyAck: 0x03,
+  displayName: 0x04,
+  chat: 0x05,
+} as const;
 
 function body(rec: ChannelRecord): Bytes {
   const w = new Writer();

@@ -10,7 +10,15 @@
 
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { base64urlDecode, base64urlEncode, concat, lp, utf8Encode, WireError, type Bytes } from './bytes.js';
+import {
+  base64urlDecode,
+  base64urlEncode,
+  concat,
+  lp,
+  utf8Encode,
+  WireError,
+  type Bytes,
+} from './bytes.js';
 
 export const ROOM_SECRET_LENGTH = 32;
 const ROOM_SECRET_B64_LENGTH = 43;
@@ -25,7 +33,8 @@ export function isValidId(id: string): boolean {
 
 export function createRoomSecret(random: (n: number) => Uint8Array): Bytes {
   const s = random(ROOM_SECRET_LENGTH);
-  if (s.length !== ROOM_SECRET_LENGTH) throw new RangeError('random source returned the wrong length');
+  if (s.length !== ROOM_SECRET_LENGTH)
+    throw new RangeError('random source returned the wrong length');
   return new Uint8Array(s);
 }
 
@@ -38,7 +47,8 @@ export function formatRoomFragment(secret: Uint8Array): string {
 /** Parses `#<secret>` or `<secret>`. Throws WireError on anything that is not exactly 32 bytes. */
 export function parseRoomFragment(fragment: string): Bytes {
   const s = fragment.startsWith('#') ? fragment.slice(1) : fragment;
-  if (s.length !== ROOM_SECRET_B64_LENGTH) throw new WireError('room secret must be 43 base64url characters');
+  if (s.length !== ROOM_SECRET_B64_LENGTH)
+    throw new WireError('room secret must be 43 base64url characters');
   const b = base64urlDecode(s);
   if (b.length !== ROOM_SECRET_LENGTH) throw new WireError('room secret must be 32 bytes');
   return b;
@@ -57,11 +67,14 @@ export interface RoomKeys {
 }
 
 function derive(secret: Uint8Array, label: string, roomId: string, len: number): Bytes {
-  return new Uint8Array(hkdf(sha256, secret, SALT, concat(utf8Encode(label), lp(utf8Encode(roomId))), len));
+  return new Uint8Array(
+    hkdf(sha256, secret, SALT, concat(utf8Encode(label), lp(utf8Encode(roomId))), len),
+  );
 }
 
 export function deriveRoomKeys(secret: Uint8Array, roomId: string): RoomKeys {
-  if (!(secret instanceof Uint8Array) || secret.length !== ROOM_SECRET_LENGTH) throw new RangeError('room secret must be 32 bytes');
+  if (!(secret instanceof Uint8Array) || secret.length !== ROOM_SECRET_LENGTH)
+    throw new RangeError('room secret must be 32 bytes');
   if (!isValidId(roomId)) throw new RangeError('invalid room id');
   return {
     roomId,

@@ -26,6 +26,7 @@ const EMOJI_COUNT = 6;
 const EMOJI_BITS = 6;
 
 // 64 emoji that are easy to name aloud and render on every platform.
+// prettier-ignore
 export const EMOJI: readonly string[] = [
   '🐶', '🐱', '🦁', '🐴', '🦄', '🐷', '🐘', '🐰', '🐼', '🐔', '🐧', '🐢', '🐟', '🐙', '🦋', '🌷',
   '🌳', '🌵', '🍄', '🌏', '🌙', '☁️', '🔥', '🍌', '🍎', '🍓', '🌽', '🍕', '🎂', '❤️', '😀', '🤖',
@@ -37,14 +38,18 @@ function render(b: Uint8Array): SecurityCode {
   let bits = 0n;
   for (let i = 0; i < 5; i++) bits = (bits << 8n) | BigInt(b[i]!);
   const emoji: string[] = [];
-  for (let i = EMOJI_COUNT - 1; i >= 0; i--) emoji.push(EMOJI[Number((bits >> BigInt(4 + i * EMOJI_BITS)) & 63n)]!);
+  for (let i = EMOJI_COUNT - 1; i >= 0; i--)
+    emoji.push(EMOJI[Number((bits >> BigInt(4 + i * EMOJI_BITS)) & 63n)]!);
   let n = 0n;
   for (let i = 5; i < 13; i++) n = (n << 8n) | BigInt(b[i]!);
   const d = (n % 10n ** 12n).toString().padStart(12, '0');
   return { emoji, digits: `${d.slice(0, 4)} ${d.slice(4, 8)} ${d.slice(8)}` };
 }
 
-export function roomSecurityCode(room: RoomKeys, identityKeys: readonly Uint8Array[]): SecurityCode {
+export function roomSecurityCode(
+  room: RoomKeys,
+  identityKeys: readonly Uint8Array[],
+): SecurityCode {
   const sorted = [...identityKeys].sort(compareKeys);
   const ikm = sha256(concat(...sorted));
   return render(hkdf(sha256, ikm, room.code, utf8Encode('blindcall/v1 room code'), CODE_BYTES));
@@ -52,7 +57,15 @@ export function roomSecurityCode(room: RoomKeys, identityKeys: readonly Uint8Arr
 
 export function pairwiseSecurityCode(a: Uint8Array, b: Uint8Array): SecurityCode {
   const [lo, hi] = compareKeys(a, b) <= 0 ? [a, b] : [b, a];
-  return render(hkdf(sha256, concat(lo, hi), new Uint8Array(0), utf8Encode('blindcall/v1 pairwise code'), CODE_BYTES));
+  return render(
+    hkdf(
+      sha256,
+      concat(lo, hi),
+      new Uint8Array(0),
+      utf8Encode('blindcall/v1 pairwise code'),
+      CODE_BYTES,
+    ),
+  );
 }
 
 export function sameCode(a: SecurityCode, b: SecurityCode): boolean {

@@ -26,7 +26,13 @@ export const MessageType = { HELLO: 0x01, INIT: 0x02, RESP: 0x03, CHANNEL: 0x04 
 export type RelayMessage =
   | { readonly kind: 'hello'; readonly ann: ParsedAnnouncement }
   | { readonly kind: 'init'; readonly ann: ParsedAnnouncement; readonly nI: Bytes }
-  | { readonly kind: 'resp'; readonly ann: ParsedAnnouncement; readonly nI: Bytes; readonly nR: Bytes; readonly confirm: Bytes }
+  | {
+      readonly kind: 'resp';
+      readonly ann: ParsedAnnouncement;
+      readonly nI: Bytes;
+      readonly nR: Bytes;
+      readonly confirm: Bytes;
+    }
   | {
       readonly kind: 'channel';
       readonly channelId: Bytes;
@@ -41,15 +47,37 @@ export function encodeHello(announcement: Uint8Array): Bytes {
 }
 
 export function encodeInit(announcement: Uint8Array, nI: Uint8Array): Bytes {
-  return new Writer().u8(PROTOCOL_MAGIC).u8(MessageType.INIT).bytes(announcement).bytes(nI).finish();
+  return new Writer()
+    .u8(PROTOCOL_MAGIC)
+    .u8(MessageType.INIT)
+    .bytes(announcement)
+    .bytes(nI)
+    .finish();
 }
 
-export function encodeResp(announcement: Uint8Array, nI: Uint8Array, nR: Uint8Array, confirm: Uint8Array): Bytes {
-  return new Writer().u8(PROTOCOL_MAGIC).u8(MessageType.RESP).bytes(announcement).bytes(nI).bytes(nR).bytes(confirm).finish();
+export function encodeResp(
+  announcement: Uint8Array,
+  nI: Uint8Array,
+  nR: Uint8Array,
+  confirm: Uint8Array,
+): Bytes {
+  return new Writer()
+    .u8(PROTOCOL_MAGIC)
+    .u8(MessageType.RESP)
+    .bytes(announcement)
+    .bytes(nI)
+    .bytes(nR)
+    .bytes(confirm)
+    .finish();
 }
 
 export function encodeChannelHeader(channelId: Uint8Array, counter: number): Bytes {
-  return new Writer().u8(PROTOCOL_MAGIC).u8(MessageType.CHANNEL).bytes(channelId).u64(counter).finish();
+  return new Writer()
+    .u8(PROTOCOL_MAGIC)
+    .u8(MessageType.CHANNEL)
+    .bytes(channelId)
+    .u64(counter)
+    .finish();
 }
 
 /** Parses a relay payload. Throws WireError for anything malformed. */

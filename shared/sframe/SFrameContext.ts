@@ -27,7 +27,13 @@ import { importFrameKey, sframeDecrypt, sframeEncrypt } from './cipher.js';
 import { generationDistance, kidSlot, ratchetKey } from './kid.js';
 import { clearBytesFor, type FrameLayout } from './layout.js';
 import { DEFAULT_REPLAY_WINDOW, ReplayWindow } from './replay.js';
-import { CipherSuite, deriveKeySalt, suiteParams, type CipherSuiteId, type SuiteParams } from './suites.js';
+import {
+  CipherSuite,
+  deriveKeySalt,
+  suiteParams,
+  type CipherSuiteId,
+  type SuiteParams,
+} from './suites.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 
 export interface SFrameContextOptions {
@@ -121,7 +127,8 @@ export class SFrameContext {
     this.assertOpen();
     this.checkKey(kid, keyBytes);
     const fp = toHex(sha256(concat(uintBE(BigInt(kid), 8), keyBytes)));
-    if (this.usedSenderKeys.has(fp)) this.fail('KEY_REUSE', `sender key for KID ${kid} was already used`);
+    if (this.usedSenderKeys.has(fp))
+      this.fail('KEY_REUSE', `sender key for KID ${kid} was already used`);
     if (this.usedSenderKeys.size >= MAX_FINGERPRINTS) this.usedSenderKeys.clear();
     this.usedSenderKeys.add(fp);
     const epoch = ++this.senderEpoch;
@@ -143,10 +150,18 @@ export class SFrameContext {
     if (s === null) this.fail('NO_SENDER_KEY', 'no sender key');
     const clear = clearBytesFor(layout, frame);
     if (clear < 0) this.fail('MALFORMED', 'frame shorter than its clear prefix');
-    if (s.next > this.maxCounter) this.fail('COUNTER_EXHAUSTED', `counter exhausted for KID ${s.kid}`);
+    if (s.next > this.maxCounter)
+      this.fail('COUNTER_EXHAUSTED', `counter exhausted for KID ${s.kid}`);
     const ctr = s.next++; // reserved before the await: every call gets its own counter
     const prefix = frame.subarray(0, clear);
-    const sealed = await sframeEncrypt(this.suite, s, s.kidBig, BigInt(ctr), prefix, frame.subarray(clear));
+    const sealed = await sframeEncrypt(
+      this.suite,
+      s,
+      s.kidBig,
+      BigInt(ctr),
+      prefix,
+      frame.subarray(clear),
+    );
     this.encrypted++;
     return concat(prefix, sealed);
   }
@@ -159,7 +174,8 @@ export class SFrameContext {
     this.assertOpen();
     this.checkKey(kid, keyBytes);
     const existing = this.receivers.get(kid)?.find((r) => r.owner === owner);
-    if (existing !== undefined && existing.parent === null && equalBytes(existing.base, keyBytes)) return;
+    if (existing !== undefined && existing.parent === null && equalBytes(existing.base, keyBytes))
+      return;
     const entry = await this.makeReceiver(kid, owner, new Uint8Array(keyBytes), null);
     if (existing !== undefined && equalBytes(existing.base, keyBytes)) {
       // Same key reached by the ratchet before: keep its replay state.
@@ -180,7 +196,8 @@ export class SFrameContext {
     for (const r of removed) {
       wipe(r.base);
       for (const [childKid, children] of [...this.receivers]) {
-        for (const c of children) if (c.parent === kid && c.owner === r.owner) this.removeReceiverKey(childKid, c.owner);
+        for (const c of children)
+          if (c.parent === kid && c.owner === r.owner) this.removeReceiverKey(childKid, c.owner);
       }
     }
   }
@@ -188,7 +205,8 @@ export class SFrameContext {
   /** KIDs currently held for decryption (for diagnostics; never the keys). */
   receiverKids(): { kid: number; owner: string; ratcheted: boolean }[] {
     const out: { kid: number; owner: string; ratcheted: boolean }[] = [];
-    for (const list of this.receivers.values()) for (const r of list) out.push({ kid: r.kid, owner: r.owner, ratcheted: r.parent !== null });
+    for (const list of this.receivers.values())
+      for (const r of list) out.push({ kid: r.kid, owner: r.owner, ratcheted: r.parent !== null });
     return out;
   }
 
@@ -205,7 +223,8 @@ export class SFrameContext {
       throw e;
     }
     const bodyStart = clear + h.length;
-    if (frame.length < bodyStart + this.suite.nt) this.fail('MALFORMED', 'frame shorter than header and tag');
+    if (frame.length < bodyStart + this.suite.nt)
+      this.fail('MALFORMED', 'frame shorter than header and tag');
     if (h.ctr > BigInt(Number.MAX_SAFE_INTEGER)) this.fail('MALFORMED', 'counter out of range');
     if (h.kid > BigInt(Number.MAX_SAFE_INTEGER)) this.fail('UNKNOWN_KID', 'KID out of range');
     const kid = Number(h.kid);
@@ -243,7 +262,12 @@ export class SFrameContext {
   }
 
   stats(): SFrameStats {
-    return { encrypted: this.encrypted, decrypted: this.decrypted, ratcheted: this.ratcheted, failures: { ...this.failures } };
+    return {
+      encrypted: this.encrypted,
+      decrypted: this.decrypted,
+      ratcheted: this.ratcheted,
+      failures: { ...this.failures },
+    };
   }
 
   /** Drops every key. Idempotent; later calls throw `CLOSED`. */
@@ -262,14 +286,23 @@ export class SFrameContext {
     return { plaintext: concat(prefix, pt), kid: r.kid, ctr, owner: r.owner };
   }
 
-  private *ratchetCandidates(kid: number, skipOwners: ReadonlySet<string>): Generator<Promise<ReceiverKey>> {
+  private *ratchetCandidates(
+    kid: number,
+    skipOwners: ReadonlySet<string>,
+  ): Generator<Promise<ReceiverKey>> {
     if (this.ratchetWindow <= 0) return;
     const slot = kidSlot(kid);
     const roots: ReceiverKey[] = [];
     for (const list of this.receivers.values()) {
       for (const r of list) {
         const d = generationDistance(r.kid, kid);
-        if (kidSlot(r.kid) === slot && d >= 1 && d <= this.ratchetWindow && !skipOwners.has(r.owner)) roots.push(r);
+        if (
+          kidSlot(r.kid) === slot &&
+          d >= 1 &&
+          d <= this.ratchetWindow &&
+          !skipOwners.has(r.owner)
+        )
+          roots.push(r);
       }
     }
     // Nearest ancestor first: fewest derivation steps.
@@ -281,11 +314,24 @@ export class SFrameContext {
     }
   }
 
-  private async makeReceiver(kid: number, owner: string, base: Bytes, parent: number | null): Promise<ReceiverKey> {
+  private async makeReceiver(
+    kid: number,
+    owner: string,
+    base: Bytes,
+    parent: number | null,
+  ): Promise<ReceiverKey> {
     const { key, salt } = deriveKeySalt(this.suite, BigInt(kid), base);
     const cryptoKey = await importFrameKey(key, 'decrypt');
     wipe(key);
-    return { kid, owner, base, key: cryptoKey, salt, replay: new ReplayWindow(this.replaySize), parent };
+    return {
+      kid,
+      owner,
+      base,
+      key: cryptoKey,
+      salt,
+      replay: new ReplayWindow(this.replaySize),
+      parent,
+    };
   }
 
   private insert(entry: ReceiverKey): void {
@@ -296,7 +342,8 @@ export class SFrameContext {
   }
 
   private checkKey(kid: number, keyBytes: Uint8Array): void {
-    if (!Number.isSafeInteger(kid) || kid < 0) this.fail('BAD_KEY', 'KID must be a non-negative safe integer');
+    if (!Number.isSafeInteger(kid) || kid < 0)
+      this.fail('BAD_KEY', 'KID must be a non-negative safe integer');
     if (!(keyBytes instanceof Uint8Array) || !VALID_BASE_KEY_LENGTHS.includes(keyBytes.length)) {
       this.fail('BAD_KEY', 'key must be a Uint8Array of 16 or 32 bytes');
     }

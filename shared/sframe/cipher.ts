@@ -11,7 +11,10 @@ export interface FrameKey {
 }
 
 /** Imports sframe_key as a non-extractable AES-GCM key. */
-export function importFrameKey(sframeKey: Uint8Array, usage: 'encrypt' | 'decrypt'): Promise<CryptoKey> {
+export function importFrameKey(
+  sframeKey: Uint8Array,
+  usage: 'encrypt' | 'decrypt',
+): Promise<CryptoKey> {
   return crypto.subtle.importKey('raw', asBytes(sframeKey), 'AES-GCM', false, [usage]);
 }
 
@@ -29,7 +32,12 @@ export async function sframeEncrypt(
   const nonce = new Uint8Array(suite.nn);
   xorNonce(fk.salt, ctr, nonce);
   const ct = await crypto.subtle.encrypt(
-    { name: 'AES-GCM', iv: nonce, additionalData: concat(header, metadata), tagLength: suite.nt * 8 },
+    {
+      name: 'AES-GCM',
+      iv: nonce,
+      additionalData: concat(header, metadata),
+      tagLength: suite.nt * 8,
+    },
     fk.key,
     asBytes(plaintext),
   );
@@ -52,7 +60,12 @@ export async function sframeDecrypt(
   xorNonce(fk.salt, ctr, nonce);
   try {
     const pt = await crypto.subtle.decrypt(
-      { name: 'AES-GCM', iv: nonce, additionalData: concat(header, metadata), tagLength: suite.nt * 8 },
+      {
+        name: 'AES-GCM',
+        iv: nonce,
+        additionalData: concat(header, metadata),
+        tagLength: suite.nt * 8,
+      },
       fk.key,
       asBytes(ciphertext),
     );

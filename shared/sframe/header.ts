@@ -38,7 +38,8 @@ export function headerLength(kid: bigint, ctr: bigint): number {
 
 /** Encodes a header into `out` at `offset`; returns the number of bytes written. */
 export function writeHeader(kid: bigint, ctr: bigint, out: Uint8Array, offset: number): number {
-  if (kid < 0n || kid > U64_MAX || ctr < 0n || ctr > U64_MAX) throw new RangeError('KID/CTR out of range');
+  if (kid < 0n || kid > U64_MAX || ctr < 0n || ctr > U64_MAX)
+    throw new RangeError('KID/CTR out of range');
   let config = 0;
   let o = offset + 1;
   if (kid <= INLINE_MAX) {
@@ -66,7 +67,8 @@ export function encodeHeader(kid: bigint, ctr: bigint): Uint8Array<ArrayBuffer> 
 }
 
 function readUint(buf: Uint8Array, offset: number, len: number, what: string): bigint {
-  if (offset + len > buf.length) throw new SFrameError('MALFORMED', `truncated SFrame header ${what}`);
+  if (offset + len > buf.length)
+    throw new SFrameError('MALFORMED', `truncated SFrame header ${what}`);
   let v = 0n;
   for (let i = 0; i < len; i++) v = (v << 8n) | BigInt(buf[offset + i]!);
   if (v <= INLINE_MAX || (len > 1 && buf[offset] === 0)) {

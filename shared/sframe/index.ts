@@ -15,7 +15,15 @@ export {
   VP8_DELTA_FRAME_CLEAR_BYTES,
 } from './layout.js';
 export type { FrameLayout } from './layout.js';
-export { makeKid, kidSlot, kidGeneration, ratchetKey, KID_GEN_BITS, KID_SLOT_BITS, KID_SLOT_COUNT } from './kid.js';
+export {
+  makeKid,
+  kidSlot,
+  kidGeneration,
+  ratchetKey,
+  KID_GEN_BITS,
+  KID_SLOT_BITS,
+  KID_SLOT_COUNT,
+} from './kid.js';
 export { ReplayWindow, DEFAULT_REPLAY_WINDOW } from './replay.js';
 export { sframeEncrypt, sframeDecrypt, importFrameKey } from './cipher.js';
 export type { FrameKey } from './cipher.js';

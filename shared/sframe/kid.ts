@@ -22,8 +22,10 @@ export const KID_GEN_MODULUS = 1 << KID_GEN_BITS;
 export const KID_SLOT_COUNT = 1 << KID_SLOT_BITS;
 
 export function makeKid(slot: number, generation: number): number {
-  if (!Number.isInteger(slot) || slot < 0 || slot >= KID_SLOT_COUNT) throw new RangeError('slot out of range');
-  if (!Number.isInteger(generation) || generation < 0) throw new RangeError('generation out of range');
+  if (!Number.isInteger(slot) || slot < 0 || slot >= KID_SLOT_COUNT)
+    throw new RangeError('slot out of range');
+  if (!Number.isInteger(generation) || generation < 0)
+    throw new RangeError('generation out of range');
   return (slot << KID_GEN_BITS) | (generation % KID_GEN_MODULUS);
 }
 

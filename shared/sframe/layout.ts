@@ -21,7 +21,8 @@ export function vp8ClearBytes(frame: Uint8Array): number {
  * - 'opus' / 'whole': nothing in clear.
  * - { clearBytes }: a fixed clear prefix.
  */
-export type FrameLayout = 'vp8' | 'vp8-key' | 'vp8-delta' | 'opus' | 'whole' | { readonly clearBytes: number };
+export type FrameLayout =
+  'vp8' | 'vp8-key' | 'vp8-delta' | 'opus' | 'whole' | { readonly clearBytes: number };
 
 /** Clear-prefix length for `frame` under `layout`, or -1 if the frame is too short for it. */
 export function clearBytesFor(layout: FrameLayout, frame: Uint8Array): number {

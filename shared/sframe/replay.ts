@@ -9,7 +9,8 @@ export class ReplayWindow {
   private readonly bits: Uint32Array;
 
   constructor(readonly size: number = DEFAULT_REPLAY_WINDOW) {
-    if (!Number.isInteger(size) || size < 32 || size % 32 !== 0) throw new RangeError('window must be a multiple of 32');
+    if (!Number.isInteger(size) || size < 32 || size % 32 !== 0)
+      throw new RangeError('window must be a multiple of 32');
     this.bits = new Uint32Array(size / 32);
   }
 

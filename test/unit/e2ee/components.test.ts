@@ -1,15 +1,46 @@
 // Unit tests of the key-protocol building blocks (the KeyAgent tests cover how they fit together).
 import { describe, expect, it } from 'vitest';
-import { buildAnnouncement, readAnnouncement, verifyAnnouncement, type VerifiedAnnouncement } from '../../../shared/e2ee/announcement.js';
-import { Reader, WireError, base64urlDecode, base64urlEncode, equalBytes } from '../../../shared/e2ee/bytes.js';
+import {
+  buildAnnouncement,
+  readAnnouncement,
+  verifyAnnouncement,
+  type VerifiedAnnouncement,
+} from '../../../shared/e2ee/announcement.js';
+import {
+  Reader,
+  WireError,
+  base64urlDecode,
+  base64urlEncode,
+  equalBytes,
+} from '../../../shared/e2ee/bytes.js';
 import { PairwiseChannel } from '../../../shared/e2ee/channel.js';
-import { ed25519Sign, ed25519Verify, forceCurveBackend, x25519Shared } from '../../../shared/e2ee/curves.js';
-import { checkResponderConfirm, deriveChannelSecrets, responderConfirm, roleFor, transcriptHash } from '../../../shared/e2ee/handshake.js';
+import {
+  ed25519Sign,
+  ed25519Verify,
+  forceCurveBackend,
+  x25519Shared,
+} from '../../../shared/e2ee/curves.js';
+import {
+  checkResponderConfirm,
+  deriveChannelSecrets,
+  responderConfirm,
+  roleFor,
+  transcriptHash,
+} from '../../../shared/e2ee/handshake.js';
 import { IdentityKey, createSessionKey } from '../../../shared/e2ee/identity.js';
 import { LocalSenderKey } from '../../../shared/e2ee/LocalSenderKey.js';
 import { decodeRecords, encodeRecords, type ChannelRecord } from '../../../shared/e2ee/records.js';
-import { createRoomSecret, deriveRoomKeys, formatRoomFragment, parseRoomFragment } from '../../../shared/e2ee/roomSecret.js';
-import { pairwiseSecurityCode, roomSecurityCode, sameCode } from '../../../shared/e2ee/securityCode.js';
+import {
+  createRoomSecret,
+  deriveRoomKeys,
+  formatRoomFragment,
+  parseRoomFragment,
+} from '../../../shared/e2ee/roomSecret.js';
+import {
+  pairwiseSecurityCode,
+  roomSecurityCode,
+  sameCode,
+} from '../../../shared/e2ee/securityCode.js';
 import { decodeRelayMessage } from '../../../shared/e2ee/wire.js';
 import { kidGeneration, kidSlot, ratchetKey } from '../../../shared/sframe/kid.js';
 import { Rng } from './sim/rng.js';
@@ -22,15 +53,27 @@ describe('room secret', () => {
     expect(parseRoomFragment('#' + frag)).toEqual(s);
     expect(() => parseRoomFragment(frag.slice(1))).toThrow(WireError);
     expect(() => parseRoomFragment(frag.slice(0, 42) + '+')).toThrow(WireError);
-    expect(base64urlDecode(base64urlEncode(new Uint8Array([251, 255, 0])))).toEqual(new Uint8Array([251, 255, 0]));
+    expect(base64urlDecode(base64urlEncode(new Uint8Array([251, 255, 0])))).toEqual(
+      new Uint8Array([251, 255, 0]),
+    );
   });
 
   it('derives distinct, room-bound keys (domain separation)', () => {
     const s = new Rng(2).bytes(32);
     const a = deriveRoomKeys(s, 'room-a');
     const b = deriveRoomKeys(s, 'room-b');
-    const all = [a.membership, a.names, a.channelSalt, a.code, b.membership, b.names, b.channelSalt, b.code];
-    for (let i = 0; i < all.length; i++) for (let j = i + 1; j < all.length; j++) expect(equalBytes(all[i]!, all[j]!)).toBe(false);
+    const all = [
+      a.membership,
+      a.names,
+      a.channelSalt,
+      a.code,
+      b.membership,
+      b.names,
+      b.channelSalt,
+      b.code,
+    ];
+    for (let i = 0; i < all.length; i++)
+      for (let j = i + 1; j < all.length; j++) expect(equalBytes(all[i]!, all[j]!)).toBe(false);
     expect(() => deriveRoomKeys(s, 'bad room')).toThrow(RangeError);
   });
 });
@@ -89,8 +132,12 @@ describe('announcements', () => {
     expect(typeof v).toBe('object');
     expect((v as VerifiedAnnouncement).displayName).toBe('Zoë');
     expect(Buffer.from(a.raw).includes(Buffer.from('Zo'))).toBe(false);
-    expect(await verifyAnnouncement(deriveRoomKeys(rng.bytes(32), 'room-1'), parse(a.raw))).toBe('BAD_MEMBERSHIP_MAC');
-    expect(await verifyAnnouncement(deriveRoomKeys(secret, 'room-2'), parse(a.raw))).toBe('BAD_MEMBERSHIP_MAC');
+    expect(await verifyAnnouncement(deriveRoomKeys(rng.bytes(32), 'room-1'), parse(a.raw))).toBe(
+      'BAD_MEMBERSHIP_MAC',
+    );
+    expect(await verifyAnnouncement(deriveRoomKeys(secret, 'room-2'), parse(a.raw))).toBe(
+      'BAD_MEMBERSHIP_MAC',
+    );
     for (let i = 0; i < a.raw.length; i += 7) {
       const t = a.raw.slice();
       t[i] = t[i]! ^ 0x10;
@@ -111,13 +158,38 @@ describe('handshake and pairwise channel', () => {
     const secret = rng.bytes(32);
     const x = await ann(rng, secret, 'x');
     const y = await ann(rng, secret, 'y');
-    const [i, r] = roleFor(x.session.publicKey, y.session.publicKey) === 'initiator' ? [x, y] : [y, x];
-    const vi = { peerId: i === x ? 'x' : 'y', identityKey: i.identity.publicKey, sessionKey: i.session.publicKey, displayName: '', raw: i.raw };
-    const vr = { peerId: i === x ? 'y' : 'x', identityKey: r.identity.publicKey, sessionKey: r.session.publicKey, displayName: '', raw: r.raw };
+    const [i, r] =
+      roleFor(x.session.publicKey, y.session.publicKey) === 'initiator' ? [x, y] : [y, x];
+    const vi = {
+      peerId: i === x ? 'x' : 'y',
+      identityKey: i.identity.publicKey,
+      sessionKey: i.session.publicKey,
+      displayName: '',
+      raw: i.raw,
+    };
+    const vr = {
+      peerId: i === x ? 'y' : 'x',
+      identityKey: r.identity.publicKey,
+      sessionKey: r.session.publicKey,
+      displayName: '',
+      raw: r.raw,
+    };
     const nI = rng.bytes(16);
     const t = transcriptHash('room-1', vi, vr, nI, nR ?? rng.bytes(16));
-    const si = await deriveChannelSecrets(i.room.channelSalt, i.session.secret, 'initiator', t, r.session.publicKey);
-    const sr = await deriveChannelSecrets(r.room.channelSalt, r.session.secret, 'responder', t, i.session.publicKey);
+    const si = await deriveChannelSecrets(
+      i.room.channelSalt,
+      i.session.secret,
+      'initiator',
+      t,
+      r.session.publicKey,
+    );
+    const sr = await deriveChannelSecrets(
+      r.room.channelSalt,
+      r.session.secret,
+      'responder',
+      t,
+      i.session.publicKey,
+    );
     return { si, sr, vi, vr };
   }
 
@@ -144,8 +216,14 @@ describe('handshake and pairwise channel', () => {
     const cr = await PairwiseChannel.create(vi, 'responder', sr);
     const m1 = decodeRelayMessage(await ci.seal(new Uint8Array([1, 2, 3])));
     if (m1.kind !== 'channel') throw new Error('expected a channel message');
-    expect(await cr.open(m1.header, m1.counter, m1.ciphertext)).toEqual({ ok: true, plaintext: new Uint8Array([1, 2, 3]) });
-    expect(await cr.open(m1.header, m1.counter, m1.ciphertext)).toEqual({ ok: false, reason: 'REPLAY' });
+    expect(await cr.open(m1.header, m1.counter, m1.ciphertext)).toEqual({
+      ok: true,
+      plaintext: new Uint8Array([1, 2, 3]),
+    });
+    expect(await cr.open(m1.header, m1.counter, m1.ciphertext)).toEqual({
+      ok: false,
+      reason: 'REPLAY',
+    });
     const m2 = decodeRelayMessage(await cr.seal(new Uint8Array([9])));
     if (m2.kind !== 'channel') throw new Error('expected a channel message');
     const bad = m2.ciphertext.slice();
@@ -155,7 +233,10 @@ describe('handshake and pairwise channel', () => {
     // A message sealed by the initiator cannot be opened by the initiator (direction keys differ).
     const m3 = decodeRelayMessage(await ci.seal(new Uint8Array([7])));
     if (m3.kind !== 'channel') throw new Error('expected a channel message');
-    expect(await ci.open(m3.header, m3.counter, m3.ciphertext)).toEqual({ ok: false, reason: 'AUTH_FAILED' });
+    expect(await ci.open(m3.header, m3.counter, m3.ciphertext)).toEqual({
+      ok: false,
+      reason: 'AUTH_FAILED',
+    });
   });
 });
 
@@ -174,9 +255,13 @@ describe('channel records', () => {
   it('refuses truncated, trailing, unknown and out-of-bounds records', () => {
     const ok = encodeRecords([{ kind: 'keyAck', generation: 1, kid: 1 }]);
     expect(() => decodeRecords(ok.subarray(0, ok.length - 1))).toThrow(WireError);
-    expect(() => decodeRecords(new Uint8Array([0x03, 0x00, 0x09, ...new Uint8Array(9)]))).toThrow(WireError);
+    expect(() => decodeRecords(new Uint8Array([0x03, 0x00, 0x09, ...new Uint8Array(9)]))).toThrow(
+      WireError,
+    );
     expect(() => decodeRecords(new Uint8Array([0x7f, 0x00, 0x00]))).toThrow(WireError);
-    expect(() => decodeRecords(new Uint8Array([0x02, 0x00, 0x09, 0, 0, 0, 1, 0, 0, 0, 1, 5]))).toThrow(WireError); // 5-byte key
+    expect(() =>
+      decodeRecords(new Uint8Array([0x02, 0x00, 0x09, 0, 0, 0, 1, 0, 0, 0, 1, 5])),
+    ).toThrow(WireError); // 5-byte key
     expect(() => decodeRecords(new Uint8Array([0x04, 0x00, 0x02, 0xc3, 0x28]))).toThrow(WireError); // bad UTF-8
   });
 });
@@ -202,11 +287,17 @@ describe('security codes', () => {
     const c1 = roomSecurityCode(room, ids);
     expect(sameCode(c1, roomSecurityCode(room, [ids[2]!, ids[0]!, ids[1]!]))).toBe(true);
     expect(sameCode(c1, roomSecurityCode(room, ids.slice(0, 2)))).toBe(false);
-    expect(sameCode(c1, roomSecurityCode(deriveRoomKeys(rng.bytes(32), 'room-1'), ids))).toBe(false);
+    expect(sameCode(c1, roomSecurityCode(deriveRoomKeys(rng.bytes(32), 'room-1'), ids))).toBe(
+      false,
+    );
     expect(c1.emoji).toHaveLength(6);
     expect(c1.digits).toMatch(/^\d{4} \d{4} \d{4}$/);
-    expect(sameCode(pairwiseSecurityCode(ids[0]!, ids[1]!), pairwiseSecurityCode(ids[1]!, ids[0]!))).toBe(true);
-    expect(sameCode(pairwiseSecurityCode(ids[0]!, ids[1]!), pairwiseSecurityCode(ids[0]!, ids[2]!))).toBe(false);
+    expect(
+      sameCode(pairwiseSecurityCode(ids[0]!, ids[1]!), pairwiseSecurityCode(ids[1]!, ids[0]!)),
+    ).toBe(true);
+    expect(
+      sameCode(pairwiseSecurityCode(ids[0]!, ids[1]!), pairwiseSecurityCode(ids[0]!, ids[2]!)),
+    ).toBe(false);
   });
 });
 

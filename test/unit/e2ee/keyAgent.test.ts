@@ -113,7 +113,9 @@ describe('KeyAgent basics', () => {
     await a.apply(await a.agent.sendChat('hello 👋'), w);
     await a.apply(await a.agent.setDisplayName('Alice'), w);
     await w.settle();
-    expect(b.effects.filter((e) => e.type === 'chat')).toEqual([{ type: 'chat', from: 'a', text: 'hello 👋', at: sentAt }]);
+    expect(b.effects.filter((e) => e.type === 'chat')).toEqual([
+      { type: 'chat', from: 'a', text: 'hello 👋', at: sentAt },
+    ]);
     expect(b.agent.roster().find((r) => r.peerId === 'a')?.displayName).toBe('Alice');
   });
 
@@ -158,7 +160,9 @@ describe('KeyAgent basics', () => {
       await w.join('b');
       await w.join('c');
       await w.settle();
-      return w.recorded.map((m) => `${m.from}>${m.to}:${Buffer.from(m.payload).toString('hex')}`).join('\n');
+      return w.recorded
+        .map((m) => `${m.from}>${m.to}:${Buffer.from(m.payload).toString('hex')}`)
+        .join('\n');
     }
     expect(await run()).toBe(await run());
   });

@@ -5,11 +5,20 @@ import { describe, expect, it } from 'vitest';
 import { KeyAgent, sameCode, type AgentEffect } from '../../../shared/e2ee/index.js';
 import { buildAnnouncement } from '../../../shared/e2ee/announcement.js';
 import { fromHex } from '../../../shared/e2ee/bytes.js';
-import { forceCurveBackend, LowOrderPointError, x25519Shared } from '../../../shared/e2ee/curves.js';
+import {
+  forceCurveBackend,
+  LowOrderPointError,
+  x25519Shared,
+} from '../../../shared/e2ee/curves.js';
 import { roleFor } from '../../../shared/e2ee/handshake.js';
 import { IdentityKey, createSessionKey } from '../../../shared/e2ee/identity.js';
 import { deriveRoomKeys } from '../../../shared/e2ee/roomSecret.js';
-import { decodeRelayMessage, encodeHello, encodeInit, encodeResp } from '../../../shared/e2ee/wire.js';
+import {
+  decodeRelayMessage,
+  encodeHello,
+  encodeInit,
+  encodeResp,
+} from '../../../shared/e2ee/wire.js';
 import { Rng } from './sim/rng.js';
 import { World, type Member } from './sim/World.js';
 
@@ -37,18 +46,29 @@ function sends(fx: AgentEffect[]): number {
 }
 
 /** An insider or outsider crafting announcements with chosen keys. */
-async function craftedAnnouncement(opts: { roomSecret: Uint8Array; peerId: string; sessionPublic?: Uint8Array; rng: Rng }) {
+async function craftedAnnouncement(opts: {
+  roomSecret: Uint8Array;
+  peerId: string;
+  sessionPublic?: Uint8Array;
+  rng: Rng;
+}) {
   const room = deriveRoomKeys(opts.roomSecret, 'room-1');
   const identity = IdentityKey.generate(opts.rng.bytes);
   const session = createSessionKey(opts.rng.bytes);
-  const s = opts.sessionPublic ? { secret: session.secret, publicKey: new Uint8Array(opts.sessionPublic) } : session;
+  const s = opts.sessionPublic
+    ? { secret: session.secret, publicKey: new Uint8Array(opts.sessionPublic) }
+    : session;
   return { raw: await buildAnnouncement(room, opts.peerId, identity, s, 'Mallory'), session: s };
 }
 
 describe('malicious relay: membership', () => {
   it('ignores and counts announcements from outside the room (no room secret)', async () => {
     const { w, a } = await twoMembers(11);
-    const ghost = await craftedAnnouncement({ roomSecret: w.rng.bytes(32), peerId: 'ghost', rng: w.rng });
+    const ghost = await craftedAnnouncement({
+      roomSecret: w.rng.bytes(32),
+      peerId: 'ghost',
+      rng: w.rng,
+    });
     const fx1 = await a.agent.handleRelay('ghost', encodeHello(ghost.raw));
     const fx2 = await a.agent.handleRelay('ghost', encodeInit(ghost.raw, w.rng.bytes(16)));
     expect(sends([...fx1, ...fx2])).toBe(0);
@@ -77,7 +97,8 @@ describe('malicious relay: membership', () => {
     const c = await w.join('c'); // never saw x
     await w.settle();
     const marks = new Map([a, b, c].map((m) => [m.id, m.effects.length]));
-    for (const m of fromX) for (const to of ['a', 'b', 'c']) w.queue.push({ from: 'x', to, payload: m.payload });
+    for (const m of fromX)
+      for (const to of ['a', 'b', 'c']) w.queue.push({ from: 'x', to, payload: m.payload });
     w.policy = { drop: 0, duplicate: 0.3, reorder: true };
     await w.deliverAll();
     await w.settle(20_000);
@@ -85,10 +106,15 @@ describe('malicious relay: membership', () => {
       expect(m.rosterIds()).toEqual(['a', 'b', 'c']);
       const later = m.effects.slice(marks.get(m.id));
       const rosters = later.filter((e) => e.type === 'rosterChanged');
-      expect(rosters.every((e) => e.type === 'rosterChanged' && e.roster.every((r) => r.peerId !== 'x'))).toBe(true);
+      expect(
+        rosters.every((e) => e.type === 'rosterChanged' && e.roster.every((r) => r.peerId !== 'x')),
+      ).toBe(true);
       expect(later.some((e) => e.type === 'remoteKeyAdded' && e.peerId === 'x')).toBe(false);
     }
-    const refused = (m: Member) => m.warnings('HANDSHAKE_FAILED') + m.warnings('UNKNOWN_CHANNEL') + m.warnings('HANDSHAKE_TIMEOUT');
+    const refused = (m: Member) =>
+      m.warnings('HANDSHAKE_FAILED') +
+      m.warnings('UNKNOWN_CHANNEL') +
+      m.warnings('HANDSHAKE_TIMEOUT');
     expect(refused(a) + refused(b) + refused(c)).toBeGreaterThan(0);
   });
 
@@ -109,7 +135,9 @@ describe('malicious relay: membership', () => {
 
   it('refuses announcements relabelled with another peer id, and its own reflected back', async () => {
     const { w, a, b } = await twoMembers(15);
-    const helloB = w.recorded.find((m) => m.from === 'b' && decodeRelayMessage(m.payload).kind === 'hello')!;
+    const helloB = w.recorded.find(
+      (m) => m.from === 'b' && decodeRelayMessage(m.payload).kind === 'hello',
+    )!;
     await a.agent.handleRelay('c', helloB.payload);
     expect(a.agent.warnings().PEER_ID_MISMATCH).toBe(1);
     await b.agent.handleRelay('b', helloB.payload);
@@ -138,7 +166,9 @@ describe('malicious relay: key substitution (MITM)', () => {
     const a = await w.join('a');
     const b = await w.join('b');
     await w.settle();
-    const first = w.recorded.map((m) => decodeRelayMessage(m.payload)).find((m) => m.kind !== 'channel' && m.ann.peerId === 'a');
+    const first = w.recorded
+      .map((m) => decodeRelayMessage(m.payload))
+      .find((m) => m.kind !== 'channel' && m.ann.peerId === 'a');
     const helloA = encodeHello(first!.kind !== 'channel' ? first!.ann.raw : new Uint8Array());
     const attacker = createSessionKey(w.rng.bytes);
     // Layout: magic, type, u8 len, "a", identity (32), session (32), ...
@@ -158,13 +188,22 @@ describe('malicious relay: key substitution (MITM)', () => {
     const { sha256 } = await import('@noble/hashes/sha2.js');
     const { concat, lp, utf8Encode } = await import('../../../shared/e2ee/bytes.js');
     const body = swappedSession.slice(2, swappedSession.length - 32);
-    const mac = hmac(sha256, room.membership, concat(utf8Encode('blindcall/v1 membership'), lp(utf8Encode('room-1')), body));
-    await b.agent.handleRelay('a', concat(swappedSession.slice(0, swappedSession.length - 32), mac));
+    const mac = hmac(
+      sha256,
+      room.membership,
+      concat(utf8Encode('blindcall/v1 membership'), lp(utf8Encode('room-1')), body),
+    );
+    await b.agent.handleRelay(
+      'a',
+      concat(swappedSession.slice(0, swappedSession.length - 32), mac),
+    );
     expect(b.agent.warnings().BAD_SIGNATURE).toBe(1);
     await w.settle();
     expect(b.rosterIds()).toEqual(['a', 'b']);
     expect(sameCode(a.agent.securityCode(), b.agent.securityCode())).toBe(true);
-    expect(b.agent.roster().find((r) => r.peerId === 'a')!.identityKey).toEqual(a.agent.roster()[0]!.identityKey);
+    expect(b.agent.roster().find((r) => r.peerId === 'a')!.identityKey).toEqual(
+      a.agent.roster()[0]!.identityKey,
+    );
   });
 
   it('an insider MITM that impersonates each side with its own identity is visible in the security codes', async () => {
@@ -172,7 +211,15 @@ describe('malicious relay: key substitution (MITM)', () => {
     const secret = rng.bytes(32);
     let now = 0;
     const mk = (id: string) =>
-      new KeyAgent({ roomId: 'room-1', selfPeerId: id, roomSecret: secret, identity: rng.bytes(32), displayName: id, clock: { now: () => now }, random: rng.bytes });
+      new KeyAgent({
+        roomId: 'room-1',
+        selfPeerId: id,
+        roomSecret: secret,
+        identity: rng.bytes(32),
+        displayName: id,
+        clock: { now: () => now },
+        random: rng.bytes,
+      });
     const a = mk('a');
     const b = mk('b');
     const mA = mk('a'); // talks to b, pretending to be a
@@ -184,10 +231,17 @@ describe('malicious relay: key substitution (MITM)', () => {
       [b, mA],
       [mA, b],
     ]);
-    const ids = new Map([[a, 'a'], [b, 'b'], [mA, 'a'], [mB, 'b']]);
+    const ids = new Map([
+      [a, 'a'],
+      [b, 'b'],
+      [mA, 'a'],
+      [mB, 'b'],
+    ]);
     const q: { to: KeyAgent; from: string; payload: Uint8Array }[] = [];
     const push = (src: KeyAgent, fx: AgentEffect[]) => {
-      for (const e of fx) if (e.type === 'send') q.push({ to: route.get(src)!, from: ids.get(src)!, payload: e.payload });
+      for (const e of fx)
+        if (e.type === 'send')
+          q.push({ to: route.get(src)!, from: ids.get(src)!, payload: e.payload });
     };
     for (const ag of [a, b, mA, mB]) push(ag, await ag.start());
     for (let round = 0; round < 40; round++) {
@@ -199,7 +253,12 @@ describe('malicious relay: key substitution (MITM)', () => {
       for (const ag of [a, b, mA, mB]) push(ag, await ag.tick());
     }
     expect(a.roster().map((r) => r.peerId)).toEqual(['a', 'b']);
-    expect(b.roster().map((r) => r.peerId).sort()).toEqual(['a', 'b']);
+    expect(
+      b
+        .roster()
+        .map((r) => r.peerId)
+        .sort(),
+    ).toEqual(['a', 'b']);
     expect(sameCode(a.securityCode(), b.securityCode())).toBe(false);
     expect(sameCode(a.pairwiseCode('b')!, b.pairwiseCode('a')!)).toBe(false);
   });
@@ -230,7 +289,20 @@ describe('malicious relay: forged and replayed key messages', () => {
     await w.settle();
     await c.agent.handleRelay('a', genuine); // a's channel to b, shown to c
     expect(c.agent.warnings().UNKNOWN_CHANNEL).toBe(1);
-    const invented = new Uint8Array([0xb1, 0x04, ...w.rng.bytes(8), 0, 0, 0, 0, 0, 0, 0, 1, ...w.rng.bytes(60)]);
+    const invented = new Uint8Array([
+      0xb1,
+      0x04,
+      ...w.rng.bytes(8),
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      1,
+      ...w.rng.bytes(60),
+    ]);
     adversarial.push(...(await b.agent.handleRelay('a', invented)));
     expect(b.agent.warnings().UNKNOWN_CHANNEL).toBe(1);
     expect(adversarial.filter((e) => e.type !== 'warning')).toEqual([]);
@@ -261,7 +333,10 @@ describe('low-order X25519 points', () => {
       forceCurveBackend(backend);
       try {
         const me = createSessionKey(new Rng(1).bytes);
-        for (const p of LOW_ORDER_POINTS) await expect(x25519Shared(me.secret, fromHex(p))).rejects.toBeInstanceOf(LowOrderPointError);
+        for (const p of LOW_ORDER_POINTS)
+          await expect(x25519Shared(me.secret, fromHex(p))).rejects.toBeInstanceOf(
+            LowOrderPointError,
+          );
         const other = createSessionKey(new Rng(2).bytes);
         expect((await x25519Shared(me.secret, other.publicKey)).length).toBe(32);
       } finally {
@@ -276,7 +351,12 @@ describe('low-order X25519 points', () => {
     const rng = new Rng(9);
     for (const [i, hex] of LOW_ORDER_POINTS.entries()) {
       const peerId = `lo${i}`;
-      const crafted = await craftedAnnouncement({ roomSecret: w.roomSecret, peerId, sessionPublic: fromHex(hex), rng });
+      const crafted = await craftedAnnouncement({
+        roomSecret: w.roomSecret,
+        peerId,
+        sessionPublic: fromHex(hex),
+        rng,
+      });
       if (roleFor(a.agent['session'].publicKey, crafted.session.publicKey) === 'responder') {
         const fx = await a.agent.handleRelay(peerId, encodeInit(crafted.raw, rng.bytes(16)));
         expect(sends(fx)).toBe(0);
@@ -285,7 +365,10 @@ describe('low-order X25519 points', () => {
         const init = fx.find((e) => e.type === 'send');
         const msg = decodeRelayMessage(init?.type === 'send' ? init.payload : new Uint8Array());
         const nI = msg.kind === 'init' ? msg.nI : new Uint8Array(16);
-        await a.agent.handleRelay(peerId, encodeResp(crafted.raw, nI, rng.bytes(16), rng.bytes(32)));
+        await a.agent.handleRelay(
+          peerId,
+          encodeResp(crafted.raw, nI, rng.bytes(16), rng.bytes(32)),
+        );
       }
     }
     expect(a.agent.warnings().LOW_ORDER_POINT).toBe(LOW_ORDER_POINTS.length);

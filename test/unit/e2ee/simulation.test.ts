@@ -15,7 +15,12 @@ interface ChaosConfig {
   policy: NetPolicy;
 }
 
-async function checkQuietPoint(w: World, preRoundFrames: Map<string, Uint8Array>, before: Set<string>, leftThisRound: string[]): Promise<void> {
+async function checkQuietPoint(
+  w: World,
+  preRoundFrames: Map<string, Uint8Array>,
+  before: Set<string>,
+  leftThisRound: string[],
+): Promise<void> {
   const ids = [...w.members.keys()].sort();
   expect(await allDecryptAll(w)).toEqual([]);
   let code = null;
@@ -30,7 +35,9 @@ async function checkQuietPoint(w: World, preRoundFrames: Map<string, Uint8Array>
     if (before.has(m.id)) continue;
     for (const [sender, frame] of preRoundFrames) {
       if (sender === m.id) continue;
-      expect(await tryDecrypt(m.ctx, frame), `${m.id} read ${sender}'s pre-join frame`).not.toMatch(/^ok/);
+      expect(await tryDecrypt(m.ctx, frame), `${m.id} read ${sender}'s pre-join frame`).not.toMatch(
+        /^ok/,
+      );
     }
   }
   // Leavers fail on frames sent after the switch.
@@ -38,7 +45,9 @@ async function checkQuietPoint(w: World, preRoundFrames: Map<string, Uint8Array>
   for (const id of leftThisRound) {
     const gone = w.departed.get(id)!;
     for (const [sender, frame] of now) {
-      expect(await tryDecrypt(gone.ctx, frame), `${id} (left) read ${sender}'s frame`).not.toMatch(/^ok/);
+      expect(await tryDecrypt(gone.ctx, frame), `${id} (left) read ${sender}'s frame`).not.toMatch(
+        /^ok/,
+      );
     }
   }
 }
@@ -79,13 +88,27 @@ describe('simulation: random joins, leaves, rekeys over a lossy, duplicating, re
   const lossy: NetPolicy = { drop: 0.1, duplicate: 0.1, reorder: true };
   for (const seed of [1, 2, 3, 4, 5, 6]) {
     it(`converges (seed ${seed}, up to 12 members)`, async () => {
-      const w = await chaos({ seed, initial: 3, maxMembers: 12, rounds: 5, opsPerRound: 40, policy: lossy });
+      const w = await chaos({
+        seed,
+        initial: 3,
+        maxMembers: 12,
+        rounds: 5,
+        opsPerRound: 40,
+        policy: lossy,
+      });
       expect(w.members.size).toBeGreaterThanOrEqual(2);
     }, 60_000);
   }
 
   it('converges with heavy loss (30 % drop, 20 % duplicates)', async () => {
-    await chaos({ seed: 77, initial: 4, maxMembers: 8, rounds: 4, opsPerRound: 40, policy: { drop: 0.3, duplicate: 0.2, reorder: true } });
+    await chaos({
+      seed: 77,
+      initial: 4,
+      maxMembers: 8,
+      rounds: 4,
+      opsPerRound: 40,
+      policy: { drop: 0.3, duplicate: 0.2, reorder: true },
+    });
   }, 60_000);
 
   it('converges when many join and leave at once (concurrent membership changes)', async () => {

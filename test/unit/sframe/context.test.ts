@@ -35,7 +35,9 @@ const VP8_DELTA = (() => {
   return f;
 })();
 
-async function pair(kid = makeKid(5, 0)): Promise<{ tx: SFrameContext; rx: SFrameContext; kid: number }> {
+async function pair(
+  kid = makeKid(5, 0),
+): Promise<{ tx: SFrameContext; rx: SFrameContext; kid: number }> {
   const tx = new SFrameContext();
   const rx = new SFrameContext();
   await tx.setSenderKey(kid, KEY_A);
@@ -57,15 +59,39 @@ describe('VP8 clear-prefix rule', () => {
 });
 
 describe('SFrameContext round trips', () => {
-  const cases: { name: string; frame: Uint8Array; layout: FrameLayout; rxLayout: FrameLayout; clear: number }[] = [
+  const cases: {
+    name: string;
+    frame: Uint8Array;
+    layout: FrameLayout;
+    rxLayout: FrameLayout;
+    clear: number;
+  }[] = [
     { name: 'vp8 key frame (auto)', frame: VP8_KEY, layout: 'vp8', rxLayout: 'vp8', clear: 10 },
     { name: 'vp8 delta frame (auto)', frame: VP8_DELTA, layout: 'vp8', rxLayout: 'vp8', clear: 3 },
     { name: 'vp8-key explicit', frame: VP8_KEY, layout: 'vp8-key', rxLayout: 'vp8', clear: 10 },
-    { name: 'vp8-delta explicit', frame: VP8_DELTA, layout: 'vp8-delta', rxLayout: 'vp8', clear: 3 },
+    {
+      name: 'vp8-delta explicit',
+      frame: VP8_DELTA,
+      layout: 'vp8-delta',
+      rxLayout: 'vp8',
+      clear: 3,
+    },
     { name: 'opus (whole)', frame: bytes(60, 5), layout: 'opus', rxLayout: 'opus', clear: 0 },
     { name: 'whole', frame: bytes(1200, 6), layout: 'whole', rxLayout: 'whole', clear: 0 },
-    { name: 'custom clear prefix', frame: bytes(64, 9), layout: { clearBytes: 5 }, rxLayout: { clearBytes: 5 }, clear: 5 },
-    { name: 'empty opus frame', frame: new Uint8Array(0), layout: 'opus', rxLayout: 'opus', clear: 0 },
+    {
+      name: 'custom clear prefix',
+      frame: bytes(64, 9),
+      layout: { clearBytes: 5 },
+      rxLayout: { clearBytes: 5 },
+      clear: 5,
+    },
+    {
+      name: 'empty opus frame',
+      frame: new Uint8Array(0),
+      layout: 'opus',
+      rxLayout: 'opus',
+      clear: 0,
+    },
   ];
   for (const c of cases) {
     it(c.name, async () => {
@@ -74,7 +100,9 @@ describe('SFrameContext round trips', () => {
       expect(enc.subarray(0, c.clear)).toEqual(c.frame.subarray(0, c.clear));
       // The encrypted part must not contain the plaintext tail in clear.
       if (c.frame.length - c.clear >= 16) {
-        expect(Buffer.from(enc).includes(Buffer.from(c.frame.subarray(c.clear, c.clear + 16)))).toBe(false);
+        expect(
+          Buffer.from(enc).includes(Buffer.from(c.frame.subarray(c.clear, c.clear + 16))),
+        ).toBe(false);
       }
       const out = await rx.decrypt(enc, c.rxLayout);
       expect(out.plaintext).toEqual(c.frame);
@@ -103,7 +131,8 @@ describe('SFrameContext round trips', () => {
     const encs = await Promise.all(frames.map((f, i) => tx.encrypt(f, layouts[i])));
     const ctrs = encs.map((e, i) => decodeHeader(e, i === 2 || i === 4 ? 0 : vp8ClearBytes(e)).ctr);
     expect(new Set(ctrs).size).toBe(frames.length);
-    for (let i = 0; i < encs.length; i++) expect((await rx.decrypt(encs[i]!, layouts[i])).plaintext).toEqual(frames[i]);
+    for (let i = 0; i < encs.length; i++)
+      expect((await rx.decrypt(encs[i]!, layouts[i])).plaintext).toEqual(frames[i]);
   });
 });
 

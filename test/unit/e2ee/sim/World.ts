@@ -64,7 +64,10 @@ export class Member {
   }
 
   rosterIds(): string[] {
-    return this.agent.roster().map((r) => r.peerId).sort();
+    return this.agent
+      .roster()
+      .map((r) => r.peerId)
+      .sort();
   }
 }
 
