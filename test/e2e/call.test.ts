@@ -160,7 +160,6 @@ describe('a call of two, then three', () => {
         return Date.now() - started;
       }),
     );
-    // eslint-disable-next-line no-console -- the measurement this test exists to show
     console.log(
       `key change after leave: alice ${changed[0]} ms, bob ${changed[1]} ms (from the click)`,
     );

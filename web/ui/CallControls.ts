@@ -82,8 +82,11 @@ export class CallControls extends LitElement {
         kbd {
           display: none;
         }
+        nav {
+          gap: 0.3rem;
+        }
         button {
-          padding: 0.55rem 0.75rem;
+          padding: 0.5rem 0.55rem;
         }
       }
     `,

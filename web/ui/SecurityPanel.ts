@@ -141,7 +141,7 @@ export class SecurityPanel extends LitElement {
         code
           ? html`<div class="code" data-test="security-code">
               <div class="emoji" aria-label="Emoji code" data-test="security-emoji">
-                ${code.emoji.join(' ')}
+                ${code.emoji.map((e) => html`<span>${e}</span>`)}
               </div>
               <div class="digits" data-test="security-digits">${code.digits}</div>
             </div>`
