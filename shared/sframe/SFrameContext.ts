@@ -65,6 +65,7 @@ export interface SFrameStats {
 
 export const VALID_BASE_KEY_LENGTHS: readonly number[] = [16, 32];
 const MAX_FINGERPRINTS = 4096;
+const MAX_CANDIDATES = 256;
 
 interface SenderKey {
   readonly kid: number;
@@ -108,6 +109,8 @@ export class SFrameContext {
   private senderEpoch = 0;
   private readonly usedSenderKeys = new Set<string>();
   private readonly receivers = new Map<number, ReceiverKey[]>();
+  /** Join-ratchet keys derived for unknown KIDs, not yet confirmed by an authentic frame. */
+  private readonly candidates = new Map<string, Promise<ReceiverKey>>();
   private closed = false;
   private encrypted = 0;
   private decrypted = 0;
@@ -187,6 +190,7 @@ export class SFrameContext {
 
   /** Removes the key (for one owner, or all owners if omitted) and every key ratcheted from it. */
   removeReceiverKey(kid: number, owner?: string): void {
+    this.candidates.clear();
     const list = this.receivers.get(kid);
     if (list === undefined) return;
     const removed = list.filter((r) => owner === undefined || r.owner === owner);
@@ -277,6 +281,7 @@ export class SFrameContext {
     this.sender = null;
     for (const list of this.receivers.values()) for (const r of list) wipe(r.base);
     this.receivers.clear();
+    this.candidates.clear();
   }
 
   private accept(r: ReceiverKey, ctr: number, prefix: Uint8Array, pt: Uint8Array): DecryptResult {
@@ -308,9 +313,17 @@ export class SFrameContext {
     // Nearest ancestor first: fewest derivation steps.
     roots.sort((a, b) => generationDistance(a.kid, kid) - generationDistance(b.kid, kid));
     for (const root of roots) {
-      let base: Bytes = root.base;
-      for (let d = generationDistance(root.kid, kid); d > 0; d--) base = ratchetKey(base);
-      yield this.makeReceiver(kid, root.owner, base, root.kid);
+      // Cached, so frames that keep failing (a fresh key not yet received) cost no new derivation.
+      const cacheKey = `${root.owner}\u0000${root.kid}\u0000${kid}`;
+      let candidate = this.candidates.get(cacheKey);
+      if (candidate === undefined) {
+        let base: Bytes = root.base;
+        for (let d = generationDistance(root.kid, kid); d > 0; d--) base = ratchetKey(base);
+        candidate = this.makeReceiver(kid, root.owner, base, root.kid);
+        if (this.candidates.size >= MAX_CANDIDATES) this.candidates.clear();
+        this.candidates.set(cacheKey, candidate);
+      }
+      yield candidate;
     }
   }
 
@@ -336,6 +349,7 @@ export class SFrameContext {
 
   private insert(entry: ReceiverKey): void {
     if (this.closed) return;
+    this.candidates.clear();
     const list = (this.receivers.get(entry.kid) ?? []).filter((r) => r.owner !== entry.owner);
     list.push(entry);
     this.receivers.set(entry.kid, list);
