@@ -104,7 +104,7 @@ export class CallView extends LitElement {
         .phase=${model.phase}
         .waitingFor=${others.filter((p) => p.roster === null).length}
       ></bc-connection-status>
-      <div class="body">
+      <div class="body ${this.panel ? 'panel-open' : ''}">
         <main
           class="stage ${tiles === 1 ? 'one' : ''}"
           aria-label="Participants' video"

@@ -127,6 +127,9 @@ export class VideoTile extends LitElement {
   declare kid: number | null;
   private intersection: IntersectionObserver | null = null;
   private resize: ResizeObserver | null = null;
+  /** Last observations, re-reported when the tile gets (another) consumer. */
+  private visible: boolean | null = null;
+  private pixels = 0;
 
   constructor() {
     super();
@@ -145,21 +148,48 @@ export class VideoTile extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.intersection = new IntersectionObserver((entries) => {
-      const visible = entries.some((e) => e.isIntersecting);
-      if (this.consumerId)
-        this.fire<TileVisibilityDetail>('tile-visibility', {
-          consumerId: this.consumerId,
-          visible,
-        });
+      this.visible = entries.some((e) => e.isIntersecting);
+      this.reportVisibility();
     });
     this.intersection.observe(this);
     this.resize = new ResizeObserver((entries) => {
       const height = entries[0]?.contentRect.height ?? 0;
-      const pixels = Math.round(height * (window.devicePixelRatio || 1));
-      if (this.consumerId && pixels > 0)
-        this.fire<TileSizeDetail>('tile-size', { consumerId: this.consumerId, pixels });
+      this.pixels = Math.round(height * (window.devicePixelRatio || 1));
+      this.reportSize();
     });
     this.resize.observe(this);
+  }
+
+  protected override updated(changed: Map<PropertyKey, unknown>): void {
+    this.setAttribute('role', 'group');
+    this.setAttribute('aria-label', this.describe());
+    if (changed.has('consumerId')) {
+      this.reportVisibility();
+      this.reportSize();
+    }
+  }
+
+  private describe(): string {
+    const parts = [this.name];
+    if (this.micMuted) parts.push('microphone off');
+    if (this.camOff && !this.screen) parts.push('camera off');
+    if (this.speaking) parts.push('speaking');
+    return parts.join(', ');
+  }
+
+  private reportVisibility(): void {
+    if (this.consumerId && this.visible !== null) {
+      this.fire<TileVisibilityDetail>('tile-visibility', {
+        consumerId: this.consumerId,
+        visible: this.visible,
+      });
+    }
+  }
+
+  private reportSize(): void {
+    if (this.consumerId && this.pixels > 0) {
+      this.fire<TileSizeDetail>('tile-size', { consumerId: this.consumerId, pixels: this.pixels });
+    }
   }
 
   override disconnectedCallback(): void {

@@ -94,12 +94,13 @@ export const callViewStyles = css`
       padding: 0.5rem;
       gap: 0.5rem;
     }
+    /* The panel covers the whole screen: hide the grid, which also pauses its video consumers. */
+    .body.panel-open .stage {
+      display: none;
+    }
     aside {
-      position: fixed;
-      inset: 0 0 auto 0;
-      bottom: 72px;
+      flex: 1;
       width: auto;
-      z-index: 10;
       border-left: none;
     }
   }

@@ -1,0 +1,83 @@
+// Receiving fits what is on screen: each camera consumer asks the SFU for the simulcast layer that
+// matches its tile's size, and the video of tiles nobody can see is paused at the SFU.
+import type { Browser, Page } from 'playwright-core';
+import type { types } from 'mediasoup';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { layerForHeight } from '../../web/call/encodings.js';
+import { launchBrowser, openPage, type PageHandle } from './harness/browser.js';
+import { createRoomLink, joinCall, waitForCall } from './harness/call.js';
+import { ensureWebBuild, startSfu, type TestSfu } from './harness/servers.js';
+
+let browser: Browser;
+let sfu: TestSfu;
+const handles: PageHandle[] = [];
+
+beforeAll(async () => {
+  ensureWebBuild();
+  sfu = await startSfu();
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  for (const h of handles) await h.close().catch(() => undefined);
+  await browser?.close();
+  await sfu?.close();
+});
+
+/** The server-side camera consumer that delivers video to `peerId`. */
+function cameraConsumerOf(peerId: string): types.Consumer {
+  for (const room of sfu.sfu.registry.rooms.values()) {
+    const peer = room.peers.get(peerId);
+    const consumer = [...(peer?.consumers.values() ?? [])].find((c) => c.kind === 'video');
+    if (consumer) return consumer;
+  }
+  throw new Error(`no video consumer for ${peerId}`);
+}
+
+/** Device pixels of the remote tile's height, as the tile itself measures it. */
+function remoteTilePixels(page: Page): Promise<number> {
+  return page
+    .locator('[data-test=tile]:not([data-self])')
+    .first()
+    .evaluate((el) => Math.round(el.getBoundingClientRect().height * devicePixelRatio));
+}
+
+describe('simulcast layers and hidden tiles', () => {
+  it('asks for the layer that fits each tile, and pauses video while the grid is hidden', async () => {
+    const desktop = await openPage(browser, { viewport: { width: 1280, height: 800 } });
+    const phone = await openPage(browser, { viewport: { width: 390, height: 844 } });
+    handles.push(desktop, phone);
+    const link = await createRoomLink(desktop.page, sfu.url);
+    await joinCall(desktop.page, link, 'Desk');
+    await joinCall(phone.page, link, 'Phone');
+    const [d, p] = await Promise.all([waitForCall(desktop.page, 1), waitForCall(phone.page, 1)]);
+
+    for (const [page, diag] of [
+      [desktop.page, d],
+      [phone.page, p],
+    ] as const) {
+      const expected = layerForHeight(await remoteTilePixels(page));
+      await expect
+        .poll(() => cameraConsumerOf(diag.selfPeerId!).preferredLayers?.spatialLayer, {
+          timeout: 10_000,
+        })
+        .toBe(expected);
+    }
+    expect(layerForHeight(await remoteTilePixels(phone.page))).toBeLessThan(
+      layerForHeight(await remoteTilePixels(desktop.page)),
+    );
+
+    // At phone width a side panel covers the screen: the grid is hidden and its video paused.
+    const consumer = cameraConsumerOf(p.selfPeerId!);
+    expect(consumer.paused).toBe(false);
+    await phone.page.locator('[data-test=control-chat]').click();
+    await expect.poll(() => consumer.paused, { timeout: 10_000 }).toBe(true);
+    await phone.page.locator('[data-test=control-chat]').click();
+    await expect.poll(() => consumer.paused, { timeout: 10_000 }).toBe(false);
+    // Audio is never paused for visibility.
+    const audio = [...sfu.sfu.registry.rooms.values()]
+      .flatMap((r) => [...(r.peers.get(p.selfPeerId!)?.consumers.values() ?? [])])
+      .find((c) => c.kind === 'audio');
+    expect(audio?.paused).toBe(false);
+  });
+});
