@@ -66,6 +66,8 @@ export const callViewStyles = css`
   }
   .stage bc-tile[screen] {
     grid-column: 1 / -1;
+    aspect-ratio: auto;
+    height: min(62vh, 56vw);
   }
   aside {
     width: 360px;
