@@ -40,10 +40,10 @@ async function checkQuietPoint(
       );
     }
   }
-  // Leavers fail on frames sent after the switch.
+  // Leavers (of this round and every earlier one) fail on frames sent after the switch.
   const now = await w.frames();
-  for (const id of leftThisRound) {
-    const gone = w.departed.get(id)!;
+  expect(leftThisRound.every((id) => w.departed.has(id))).toBe(true);
+  for (const [id, gone] of w.departed) {
     for (const [sender, frame] of now) {
       expect(await tryDecrypt(gone.ctx, frame), `${id} (left) read ${sender}'s frame`).not.toMatch(
         /^ok/,

@@ -78,6 +78,7 @@ export class World {
   /** Members that left: their SFrameContext is kept to check what they can still decrypt. */
   readonly departed = new Map<string, Member>();
   queue: InFlight[] = [];
+  private head = 0;
   policy: NetPolicy = { ...RELIABLE };
   /** Every message ever relayed, for replay attacks. */
   readonly recorded: InFlight[] = [];
@@ -142,8 +143,17 @@ export class World {
   }
 
   /** Delivers one message (random one if reordering), applying the network policy. */
+  /** Undelivered messages. */
+  get pending(): number {
+    return this.queue.length - this.head;
+  }
+
   async deliverOne(): Promise<boolean> {
-    if (this.queue.length === 0) return false;
+    if (this.pending === 0) return false;
+    if (this.policy.reorder && this.head > 0) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
     let msg: InFlight | null;
     if (this.policy.reorder) {
       const i = this.rng.int(this.queue.length);
@@ -151,7 +161,11 @@ export class World {
       this.queue[i] = this.queue[this.queue.length - 1]!;
       this.queue.pop();
     } else {
-      msg = this.queue.shift()!;
+      msg = this.queue[this.head++]!;
+      if (this.head > 1024 && this.head * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.head);
+        this.head = 0;
+      }
     }
     if (this.rng.next() < this.policy.drop) return true;
     if (this.rng.next() < this.policy.duplicate) this.queue.push(msg);
@@ -184,7 +198,7 @@ export class World {
       if (this.now - start > maxMs) throw new Error('simulation did not settle');
       await this.deliverAll();
       const sent = await this.tickAll(stepMs);
-      quiet = sent === 0 && this.queue.length === 0 ? quiet + stepMs : 0;
+      quiet = sent === 0 && this.pending === 0 ? quiet + stepMs : 0;
     }
     this.policy = saved;
   }
