@@ -171,6 +171,9 @@ export class KeyAgent {
       const now = this.clock.now();
       for (const peer of this.peers.values()) this.handshaker.tickPeer(peer, now);
       this.keys.tick(now);
+      // Forget peers we gave up on (PEER_SILENT, timed-out ghosts): nothing refers to them.
+      for (const [id, p] of this.peers)
+        if (!p.verified && p.handshake === null && !p.reported && !p.known) this.peers.delete(id);
     });
   }
 

@@ -166,4 +166,27 @@ describe('KeyAgent basics', () => {
     }
     expect(await run()).toBe(await run());
   });
+
+  it('nextDeadline() is enough to drive every timer (no periodic polling needed)', async () => {
+    const w = new World(10);
+    for (let i = 0; i < 4; i++) await w.join();
+    w.policy = { drop: 0.2, duplicate: 0, reorder: true };
+    await w.deliverAll();
+    await w.leave('p1');
+    await w.join();
+    // Advance simulated time only to the earliest deadline any member reports.
+    for (let steps = 0; steps < 2000; steps++) {
+      await w.deliverAll();
+      const deadlines = [...w.members.values()]
+        .map((m) => m.agent.nextDeadline())
+        .filter((t): t is number => t !== null);
+      const next = Math.min(...deadlines);
+      if (next > w.now + 60_000) break; // only the periodic rekey is left
+      w.policy = steps > 200 ? { drop: 0, duplicate: 0, reorder: false } : w.policy;
+      w.now = Math.max(w.now, next);
+      for (const m of w.members.values()) await m.apply(await m.agent.tick(), w);
+    }
+    expect(await allDecryptAll(w)).toEqual([]);
+    for (const m of w.members.values()) expect(m.rosterIds()).toEqual([...w.members.keys()].sort());
+  });
 });
