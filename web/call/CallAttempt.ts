@@ -4,6 +4,7 @@
  * others'. A rejoin throws the whole attempt away and starts a new one, so no key, transport or
  * counter of a previous join can leak into the next.
  */
+import type { RosterEntry } from '../../shared/e2ee/index.js';
 import type { MediaSource, NotificationOf, ProducerInfo } from '../../shared/protocol/index.js';
 import { FrameCryptor } from '../e2ee/FrameCryptor.js';
 import { assertNever } from '../util/assertNever.js';
@@ -42,6 +43,8 @@ export interface AttemptHost {
   localTracks(): LocalTrack[];
   /** This join cannot continue (server lost our state, ICE gave up): start a new one. */
   rejoin(reason: string): void;
+  /** The encrypted roster changed (e.g. to re-apply verifications remembered from earlier calls). */
+  rosterChanged(roster: readonly RosterEntry[], session: E2eeSession): void;
 }
 
 /** Notifications that need the key agent; they wait until it exists. */
@@ -145,6 +148,7 @@ export class CallAttempt {
     e2ee.on('roster', (roster) => {
       model.applyRoster(roster);
       this.checkKeysDone();
+      this.host.rosterChanged(roster, e2ee);
     });
     e2ee.on('securityCode', (code) => {
       model.securityCode = code;

@@ -10,7 +10,9 @@ import type { TransformMode } from '../e2ee/support.js';
 import { createLogger } from '../util/logger.js';
 import { CallAttempt, type LocalTrack } from './CallAttempt.js';
 import { CallModel } from './CallModel.js';
-import { newChatId } from './E2eeSession.js';
+import type { RosterEntry } from '../../shared/e2ee/index.js';
+import { VerifiedContacts } from '../identity/VerifiedContacts.js';
+import { newChatId, type E2eeSession } from './E2eeSession.js';
 import type { LocalMedia, LocalSource } from './LocalMedia.js';
 import { SignallingClient, SignallingError } from './SignallingClient.js';
 
@@ -48,6 +50,7 @@ export class CallEngine {
   private rejoining: Promise<void> | null = null;
   private left = false;
   private screenTrack: MediaStreamTrack | null = null;
+  private readonly verified = new VerifiedContacts();
   private readonly offs: (() => void)[] = [];
 
   constructor(private readonly options: CallOptions) {
@@ -65,7 +68,7 @@ export class CallEngine {
   async start(): Promise<void> {
     this.model.setPhase('connecting');
     try {
-      await this.signalling.connect();
+      await Promise.all([this.signalling.connect(), this.verified.load()]);
       await this.newAttempt();
     } catch (err) {
       await this.attempt?.close();
@@ -145,8 +148,12 @@ export class CallEngine {
     this.model.touch();
   }
 
-  markVerified(peerId: string, verified: boolean): Promise<void> {
-    return this.attempt?.e2eeSession?.markVerified(peerId, verified) ?? Promise.resolve();
+  /** The user compared (or withdrew) the pairwise code; remembered for later calls. */
+  async markVerified(peerId: string, verified: boolean): Promise<void> {
+    const entry = this.model.participants.get(peerId)?.roster;
+    if (!entry) return;
+    await this.verified.set(entry.identityKey, verified);
+    await this.attempt?.e2eeSession?.markVerified(peerId, verified);
   }
 
   setFeedVisible(consumerId: string, visible: boolean): void {
@@ -182,6 +189,7 @@ export class CallEngine {
         model: this.model,
         localTracks: () => this.localTracks(),
         rejoin: (reason) => this.rejoin(reason),
+        rosterChanged: (roster, session) => this.reapplyVerifications(roster, session),
       },
     );
     this.attempt = attempt;
@@ -206,6 +214,13 @@ export class CallEngine {
         log.warn('rejoin failed', { error: err instanceof SignallingError ? err.code : 'error' });
         await delay(RETRY_DELAYS_MS[Math.min(i, RETRY_DELAYS_MS.length - 1)]!);
       }
+    }
+  }
+
+  private reapplyVerifications(roster: readonly RosterEntry[], session: E2eeSession): void {
+    for (const entry of roster) {
+      if (entry.self || entry.verified || !this.verified.has(entry.identityKey)) continue;
+      session.markVerified(entry.peerId, true).catch(() => undefined);
     }
   }
 

@@ -7,18 +7,10 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 
-const DB_NAME = 'blindcall';
-const DB_VERSION = 1;
-const STORE = 'identity';
+import { IDENTITY_STORE as STORE, openDb, request } from './db.js';
+
 const KEY = 'ed25519-secret';
 export const IDENTITY_KEY_BYTES = 32;
-
-function request<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error ?? new Error('IndexedDB request failed'));
-  });
-}
 
 export class IdentityStore {
   constructor(private readonly factory: IDBFactory | undefined = globalThis.indexedDB) {}
@@ -55,11 +47,6 @@ export class IdentityStore {
   }
 
   private open(): Promise<IDBDatabase> {
-    if (!this.factory) return Promise.reject(new Error('IndexedDB is not available'));
-    const req = this.factory.open(DB_NAME, DB_VERSION);
-    req.onupgradeneeded = () => {
-      if (!req.result.objectStoreNames.contains(STORE)) req.result.createObjectStore(STORE);
-    };
-    return request(req);
+    return openDb(this.factory);
   }
 }

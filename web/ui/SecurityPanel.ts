@@ -194,6 +194,7 @@ export class SecurityPanel extends LitElement {
         pair
           ? html`<div
                 class="pair"
+                data-test="pairwise-code"
                 title="Your pairwise code with this person; it stays the same across calls"
               >
                 ${pair.emoji.join(' ')} · ${pair.digits}
