@@ -55,7 +55,9 @@ function stop(signal, exitCode = 0) {
     process.exit(exitCode);
   }, 5000);
   force.unref();
-  const exits = children.filter(alive).map((c) => new Promise((resolve) => c.once('exit', resolve)));
+  const exits = children
+    .filter(alive)
+    .map((c) => new Promise((resolve) => c.once('exit', resolve)));
   Promise.all(exits).then(() => process.exit(exitCode));
 }
 
