@@ -154,9 +154,13 @@ export class Handshaker {
       fresh = true;
     }
     if (peer === undefined || channel === null) {
-      // The sender believes we share a channel that we do not have: offer a new handshake.
-      if (peer !== undefined && peer.channel === null && peer.handshake === null)
-        this.sendHello(peer);
+      // The sender believes we share a channel that we do not have (we dropped it, e.g. after a
+      // false "peer left"): offer a new handshake. Only a live session can complete it.
+      const p = peer ?? this.ctx.peer(from);
+      if (p.channel === null && p.handshake === null) {
+        p.known = true;
+        this.sendHello(p);
+      }
       this.ctx.warn('UNKNOWN_CHANNEL', from);
       return null;
     }

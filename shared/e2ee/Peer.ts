@@ -23,7 +23,7 @@ export interface Handshake {
 export class Peer {
   /** The server reported this peer in the room (a hint only). */
   reported = false;
-  /** We verified an announcement from it (it knows the room secret); not yet in the roster. */
+  /** It announced itself, or sent us channel traffic we could not place: worth a HELLO. */
   known = false;
   handshake: Handshake | null = null;
   channel: PairwiseChannel | null = null;

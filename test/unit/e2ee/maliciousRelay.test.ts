@@ -20,7 +20,7 @@ import {
   encodeResp,
 } from '../../../shared/e2ee/wire.js';
 import { Rng } from './sim/rng.js';
-import { World, type Member } from './sim/World.js';
+import { allDecryptAll, World, type Member } from './sim/World.js';
 
 // RFC 7748 §6.1 low-order and non-canonical Curve25519 points (the usual blocklist).
 const LOW_ORDER_POINTS = [
@@ -131,6 +131,14 @@ describe('malicious relay: membership', () => {
     expect(fx.some((e) => e.type === 'securityCodeChanged')).toBe(true);
     expect(a.rosterIds()).toEqual(['a', 'c']);
     expect(sameCode(before, a.agent.securityCode())).toBe(false);
+    // b is still there: its next channel message makes a offer a new handshake, which only a live
+    // session can complete. b comes back (visibly again) and everyone converges.
+    const b = w.members.get('b')!;
+    await b.apply(await b.agent.sendChat('still here'), w);
+    await w.settle(40_000);
+    expect(a.rosterIds()).toEqual(['a', 'b', 'c']);
+    expect(a.warnings('UNKNOWN_CHANNEL')).toBeGreaterThan(0);
+    expect(await allDecryptAll(w)).toEqual([]);
   });
 
   it('refuses announcements relabelled with another peer id, and its own reflected back', async () => {
