@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KeyAgent, KeyAgentError, sameCode } from '../../../shared/e2ee/index.js';
+import { IdentityKey, KeyAgent, KeyAgentError, sameCode } from '../../../shared/e2ee/index.js';
+import { Rng } from './sim/rng.js';
 import { allDecryptAll, tryDecrypt, World } from './sim/World.js';
 
 describe('KeyAgent basics', () => {
@@ -188,5 +189,20 @@ describe('KeyAgent basics', () => {
     }
     expect(await allDecryptAll(w)).toEqual([]);
     for (const m of w.members.values()) expect(m.rosterIds()).toEqual([...w.members.keys()].sort());
+  });
+
+  it('a stored identity keeps the pairwise code across calls; the room code is per room', async () => {
+    const idA = IdentityKey.generate(new Rng(1).bytes).toBytes();
+    const idB = IdentityKey.generate(new Rng(2).bytes).toBytes();
+    const codes = [];
+    for (const seed of [20, 21]) {
+      const w = new World(seed, `room-${seed}`);
+      const a = await w.join('a', w.newAgent('a', IdentityKey.fromBytes(idA).toBytes()));
+      await w.join('b', w.newAgent('b', idB));
+      await w.settle();
+      codes.push({ pair: a.agent.pairwiseCode('b')!, room: a.agent.securityCode() });
+    }
+    expect(sameCode(codes[0]!.pair, codes[1]!.pair)).toBe(true);
+    expect(sameCode(codes[0]!.room, codes[1]!.room)).toBe(false);
   });
 });
