@@ -63,7 +63,8 @@ export interface SFrameStats {
   readonly failures: Readonly<Record<SFrameErrorCode, number>>;
 }
 
-export const VALID_BASE_KEY_LENGTHS: readonly number[] = [16, 32];
+/** Base key lengths: 16 or 32 bytes, or 64 (a SHA-512 suite's ratchet output). */
+export const VALID_BASE_KEY_LENGTHS: readonly number[] = [16, 32, 64];
 const MAX_FINGERPRINTS = 4096;
 const MAX_CANDIDATES = 256;
 
@@ -318,7 +319,8 @@ export class SFrameContext {
       let candidate = this.candidates.get(cacheKey);
       if (candidate === undefined) {
         let base: Bytes = root.base;
-        for (let d = generationDistance(root.kid, kid); d > 0; d--) base = ratchetKey(base);
+        for (let d = generationDistance(root.kid, kid); d > 0; d--)
+          base = ratchetKey(base, this.suite.id);
         candidate = this.makeReceiver(kid, root.owner, base, root.kid);
         if (this.candidates.size >= MAX_CANDIDATES) this.candidates.clear();
         this.candidates.set(cacheKey, candidate);
@@ -359,7 +361,7 @@ export class SFrameContext {
     if (!Number.isSafeInteger(kid) || kid < 0)
       this.fail('BAD_KEY', 'KID must be a non-negative safe integer');
     if (!(keyBytes instanceof Uint8Array) || !VALID_BASE_KEY_LENGTHS.includes(keyBytes.length)) {
-      this.fail('BAD_KEY', 'key must be a Uint8Array of 16 or 32 bytes');
+      this.fail('BAD_KEY', 'key must be a Uint8Array of 16, 32 or 64 bytes');
     }
   }
 

@@ -6,15 +6,17 @@
 // the generation counts that sender's keys. A KID below 8 fits in the config byte, below 2^16 takes
 // two extra bytes, so the SFrame header is at most 1 + 2 + 3 bytes while CTR < 2^24.
 //
-// Join ratchet: when a member joins, every sender moves to generation g+1 with
-//   key_{g+1} = HKDF-SHA256(ikm = key_g, salt = "", info = RATCHET_LABEL, L = len(key_g))
+// Join ratchet (RFC 9605 §5.1 "Sender Keys"): when a member joins, every sender moves to
+// generation g+1 with
+//   key_{g+1} = HKDF-Expand(HKDF-Extract("", key_g), "SFrame 1.0 Ratchet", Nh)
 // and hands only key_{g+1} to the newcomer. Receivers that hold key_g derive key_{g+1} themselves
 // on the first frame with the new KID (SFrameContext `ratchetWindow`). HKDF is one-way, so the
-// newcomer cannot go back to key_g.
+// newcomer cannot go back to key_g. (The RFC's KID splits "key generation" and "ratchet step"; we
+// count both in one generation and name the sender with the slot instead.)
 
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { expand, extract } from '@noble/hashes/hkdf.js';
 import type { Bytes } from './bytes.js';
+import { CipherSuite, suiteParams, type CipherSuiteId } from './suites.js';
 
 export const KID_GEN_BITS = 4;
 export const KID_SLOT_BITS = 12;
@@ -42,9 +44,16 @@ export function generationDistance(fromKid: number, toKid: number): number {
   return (kidGeneration(toKid) - kidGeneration(fromKid) + KID_GEN_MODULUS) % KID_GEN_MODULUS;
 }
 
-const RATCHET_LABEL = new TextEncoder().encode('blindcall v1 sframe ratchet');
+const RATCHET_LABEL = new TextEncoder().encode('SFrame 1.0 Ratchet');
 
-/** One step of the join ratchet. Returns a new array; the input is not modified. */
-export function ratchetKey(key: Uint8Array): Bytes {
-  return new Uint8Array(hkdf(sha256, key, new Uint8Array(0), RATCHET_LABEL, key.length));
+/** One step of the join ratchet for `suite` (output Nh bytes). The input is not modified. */
+export function ratchetKey(
+  key: Uint8Array,
+  suite: CipherSuiteId = CipherSuite.AES_128_GCM_SHA256_128,
+): Bytes {
+  const { hash, nh } = suiteParams(suite);
+  const secret = extract(hash, key, new Uint8Array(0));
+  const next = new Uint8Array(expand(hash, secret, RATCHET_LABEL, nh));
+  secret.fill(0);
+  return next;
 }

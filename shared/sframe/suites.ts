@@ -23,6 +23,8 @@ export type CipherSuiteId = (typeof CipherSuite)[keyof typeof CipherSuite];
 export interface SuiteParams {
   readonly id: CipherSuiteId;
   readonly hash: typeof sha256 | typeof sha512;
+  /** Hash output length in bytes. */
+  readonly nh: number;
   /** AEAD key length in bytes. */
   readonly nk: number;
   /** AEAD nonce length in bytes. */
@@ -32,8 +34,22 @@ export interface SuiteParams {
 }
 
 const SUITES: Readonly<Record<CipherSuiteId, SuiteParams>> = {
-  [CipherSuite.AES_128_GCM_SHA256_128]: { id: 0x0004, hash: sha256, nk: 16, nn: 12, nt: 16 },
-  [CipherSuite.AES_256_GCM_SHA512_128]: { id: 0x0005, hash: sha512, nk: 32, nn: 12, nt: 16 },
+  [CipherSuite.AES_128_GCM_SHA256_128]: {
+    id: 0x0004,
+    hash: sha256,
+    nh: 32,
+    nk: 16,
+    nn: 12,
+    nt: 16,
+  },
+  [CipherSuite.AES_256_GCM_SHA512_128]: {
+    id: 0x0005,
+    hash: sha512,
+    nh: 64,
+    nk: 32,
+    nn: 12,
+    nt: 16,
+  },
 };
 
 export function suiteParams(id: CipherSuiteId): SuiteParams {

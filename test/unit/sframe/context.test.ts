@@ -268,6 +268,18 @@ describe('SFrameContext failures', () => {
 });
 
 describe('join ratchet and key removal', () => {
+  it('is the RFC 9605 §5.1 sender-key ratchet (checked against WebCrypto HKDF)', async () => {
+    const base = await crypto.subtle.importKey('raw', KEY_A, 'HKDF', false, ['deriveBits']);
+    const info = new TextEncoder().encode('SFrame 1.0 Ratchet');
+    const bits = await crypto.subtle.deriveBits(
+      { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info },
+      base,
+      256,
+    );
+    expect(ratchetKey(KEY_A)).toEqual(new Uint8Array(bits));
+    expect(ratchetKey(KEY_A.subarray(0, 16))).toHaveLength(32); // Nh bytes
+  });
+
   it('derives the next generations of a held key on first use, one-way', async () => {
     const tx = new SFrameContext();
     const rx = new SFrameContext();
