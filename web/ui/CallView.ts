@@ -125,7 +125,7 @@ export class CallView extends LitElement {
         @control=${this.onControl}
       ></bc-controls>
       <div class="audio">
-        ${others.map((p) => (p.feeds.microphone ? html`<bc-media .track=${p.feeds.microphone.track}></bc-media>` : nothing))}
+        ${others.map((p) => (p.feeds.microphone ? html`<bc-media data-peer=${p.peerId} .track=${p.feeds.microphone.track}></bc-media>` : nothing))}
       </div>
     </div>`;
   }
