@@ -11,6 +11,7 @@ import {
   liveFeeds,
   waitForCall,
   waitForDiagnostics,
+  type Diagnostics,
 } from './harness/call.js';
 import { screenshot } from './harness/screenshots.js';
 import { ensureWebBuild, startSfu, type TestSfu } from './harness/servers.js';
@@ -146,22 +147,45 @@ describe('a call of two, then three', () => {
   });
 
   it('when one leaves, the others switch keys within moments and their video keeps playing', async () => {
-    const [a0, b0] = await Promise.all([diagnostics(alice), diagnostics(bob)]);
-    const started = Date.now();
+    const [a0, b0, c0] = await Promise.all([
+      diagnostics(alice),
+      diagnostics(bob),
+      diagnostics(carol),
+    ]);
+    const clicked = Date.now();
     await carol.locator('[data-test=control-leave]').click();
-    const changed = await Promise.all(
-      [alice, bob].map(async (page, i) => {
-        const before = i === 0 ? a0.localKid : b0.localKid;
-        await waitForDiagnostics(page, (d) => d.localKid !== before, {
-          timeoutMs: 10_000,
-          intervalMs: 20,
-          what: 'a new key',
-        });
-        return Date.now() - started;
+    // Each page's own timeline (wall-clock ms, same machine): when the server told it Carol left,
+    // and when its own sending key changed after that.
+    const timeline = await Promise.all(
+      [
+        [alice, a0],
+        [bob, b0],
+      ].map(async ([page, before]) => {
+        const d = await waitForDiagnostics(
+          page as Page,
+          (x) => x.localKid !== (before as Diagnostics).localKid,
+          {
+            timeoutMs: 10_000,
+            what: 'a new key',
+          },
+        );
+        const left = d.events.find((e) => e.type === 'peerLeft' && e.peerId === c0.selfPeerId);
+        const key = d.events.find(
+          (e) => e.type === 'localKey' && left !== undefined && e.at >= left.at,
+        );
+        expect(left).toBeDefined();
+        expect(key).toBeDefined();
+        return { left: left!.at - clicked, rekeyed: key!.at - left!.at };
       }),
     );
     console.log(
-      `key change after leave: alice ${changed[0]} ms, bob ${changed[1]} ms (from the click)`,
+      'after Leave was clicked: ' +
+        ['alice', 'bob']
+          .map(
+            (n, i) =>
+              `${n} was told at +${timeline[i]!.left} ms and sent with a new key ${timeline[i]!.rekeyed} ms later`,
+          )
+          .join('; '),
     );
     await carol.locator('[data-test=left]').waitFor();
 

@@ -142,6 +142,7 @@ export class CallAttempt {
     );
     const model = this.host.model;
     e2ee.on('localKid', (kid) => {
+      model.record({ type: 'localKey', kid });
       model.localKid = kid;
       model.touch();
     });
@@ -225,10 +226,12 @@ export class CallAttempt {
       log.error('key agent input failed', err, { input: item.name });
     switch (item.name) {
       case 'peerJoined':
+        model.record({ type: 'peerJoined', peerId: item.message.peerId });
         model.participant(item.message.peerId);
         e2ee.peerJoined(item.message.peerId).catch(fail);
         return;
       case 'peerLeft':
+        model.record({ type: 'peerLeft', peerId: item.message.peerId });
         this.subscriber.removePeer(item.message.peerId);
         model.removeParticipant(item.message.peerId);
         e2ee.peerLeft(item.message.peerId).catch(fail);

@@ -41,6 +41,14 @@ export interface LocalState {
   e2ee: E2eeCounters;
 }
 
+/** A diagnostic record of what happened when (ids and key ids only; see debugSurface.ts). */
+export type CallEvent =
+  | { readonly at: number; readonly type: 'phase'; readonly phase: CallPhase }
+  | { readonly at: number; readonly type: 'peerJoined' | 'peerLeft'; readonly peerId: string }
+  | { readonly at: number; readonly type: 'localKey'; readonly kid: number };
+
+const MAX_EVENTS = 200;
+
 const emptyCounters = (): E2eeCounters => ({
   kid: null,
   frames: 0,
@@ -67,7 +75,15 @@ export class CallModel extends Emitter<{ change: [] }> {
     screen: null,
     e2ee: emptyCounters(),
   };
+  /** The most recent events, oldest first (bounded). */
+  readonly events: CallEvent[] = [];
   private scheduled = false;
+
+  /** Appends to the diagnostic timeline; `at` is wall-clock epoch ms. */
+  record(event: DistributiveOmit<CallEvent, 'at'>): void {
+    this.events.push({ ...event, at: Date.now() });
+    if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);
+  }
 
   /** Coalesces many mutations into one `change` event. */
   touch(): void {
@@ -82,6 +98,7 @@ export class CallModel extends Emitter<{ change: [] }> {
   setPhase(phase: CallPhase): void {
     if (this.phase === phase) return;
     this.phase = phase;
+    this.record({ type: 'phase', phase });
     this.touch();
   }
 
@@ -152,6 +169,8 @@ export class CallModel extends Emitter<{ change: [] }> {
     this.touch();
   }
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 function add(into: E2eeCounters, t: TransformStats): void {
   into.frames += t.frames;

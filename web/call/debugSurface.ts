@@ -5,6 +5,7 @@
  * names, chat text or media.
  */
 import type { CallEngine } from './CallEngine.js';
+import type { CallEvent } from './CallModel.js';
 import type { TransformMode } from '../e2ee/support.js';
 
 export interface SenderDiagnostics {
@@ -44,6 +45,8 @@ export interface BlindcallDiagnostics {
   };
   readonly senders: readonly SenderDiagnostics[];
   readonly warnings: number;
+  /** Recent phase changes, peer joins/leaves (server notifications) and local key changes. */
+  readonly events: readonly CallEvent[];
   /** Inbound RTP counters per remote feed (decoded frames, audio energy). */
   mediaStats(): Promise<FeedDiagnostics[]>;
 }
@@ -99,6 +102,9 @@ export function installDebugSurface(
     },
     get warnings() {
       return getEngine()?.model.warnings ?? 0;
+    },
+    get events() {
+      return [...(getEngine()?.model.events ?? [])];
     },
     async mediaStats() {
       const attempt = getEngine()?.currentAttempt;

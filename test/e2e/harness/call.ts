@@ -33,6 +33,7 @@ export async function diagnostics(page: Page): Promise<Diagnostics> {
       local: d.local,
       senders: d.senders,
       warnings: d.warnings,
+      events: d.events,
     };
   });
 }
