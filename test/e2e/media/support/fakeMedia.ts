@@ -1,0 +1,51 @@
+/**
+ * Fake cameras for the media tests: one generated y4m per sender colour (in os.tmpdir(), never
+ * committed), and one Chromium process per colour, because `--use-file-for-fake-video-capture`
+ * applies to a whole browser process. The fake microphone is Chromium's own (a short beep twice a
+ * second).
+ */
+import { existsSync, renameSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { SENDER_COLOURS, writeY4m } from '../../fixtures/y4m.js';
+import { launchBrowser } from '../../harness/browser.js';
+
+export type Colour = keyof typeof SENDER_COLOURS;
+
+export const CAMERA = { width: 640, height: 360, fps: 15, frames: 150 } as const;
+
+/** Bytes of one y4m file: header line, then per frame "FRAME\n" and 4:2:0 planes. */
+function expectedSize(header: string): number {
+  const plane = CAMERA.width * CAMERA.height;
+  return header.length + CAMERA.frames * (6 + plane + plane / 2);
+}
+
+const pending = new Map<Colour, Promise<string>>();
+
+/** The y4m file for `colour`, written once per machine (atomically, so parallel runs are safe). */
+export function cameraFile(colour: Colour): Promise<string> {
+  let p = pending.get(colour);
+  if (!p) {
+    p = (async () => {
+      const file = path.join(
+        os.tmpdir(),
+        `blindcall-e2e-${colour}-${CAMERA.width}x${CAMERA.height}-${CAMERA.fps}fps-${CAMERA.frames}.y4m`,
+      );
+      const header = `YUV4MPEG2 W${CAMERA.width} H${CAMERA.height} F${CAMERA.fps}:1 Ip A1:1 C420jpeg\n`;
+      if (existsSync(file) && statSync(file).size === expectedSize(header)) return file;
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeY4m(tmp, { ...CAMERA, colour: SENDER_COLOURS[colour] });
+      renameSync(tmp, file);
+      return file;
+    })();
+    pending.set(colour, p);
+  }
+  return p;
+}
+
+/** A Chromium whose fake camera shows `colour` with the frame-number stripe. */
+export async function launchCamera(colour: Colour, args: readonly string[] = []): Promise<Browser> {
+  const file = await cameraFile(colour);
+  return launchBrowser({ args: [`--use-file-for-fake-video-capture=${file}`, ...args] });
+}

@@ -1,0 +1,349 @@
+/**
+ * What a person in the call sees and hears, measured inside the page:
+ *
+ * - Video: for every remote tile (`bc-tile[data-peer]`), the <video> element the person looks
+ *   at is followed with requestVideoFrameCallback. Each presented frame is drawn to a small
+ *   canvas and read back with the y4m fixture's `readFrame` (frame number from the stripe,
+ *   colour from the picture). Gaps between presented frames (in-page timestamps) are the
+ *   freezes.
+ * - Audio: every remote audio element (`bc-media[data-peer]`) is fed to Web Audio; an
+ *   AnalyserNode's waveform is read on every audio callback, and the onsets of Chromium's fake
+ *   microphone beep (a short tone twice a second) are recorded.
+ *
+ * Installed as an init script, so it survives reloads; `window.__mediaProbe` reports.
+ */
+import type { Page } from 'playwright-core';
+import { BLOCK, FRAME_BITS, SENDER_COLOURS, readFrame, type Rgb } from '../../fixtures/y4m.js';
+import { CAMERA, type Colour } from './fakeMedia.js';
+
+export interface VideoSample {
+  /** Epoch ms (performance.timeOrigin + rVFC `now`). */
+  readonly t: number;
+  readonly frame: number | null;
+  readonly colour: Rgb | null;
+}
+
+export interface VideoReport {
+  readonly peerId: string;
+  readonly source: 'camera' | 'screen';
+  readonly frames: number;
+  /** Longest time between two presented frames since the last reset (ms). */
+  readonly maxGapMs: number;
+  /** Epoch ms when the longest gap ended. */
+  readonly maxGapAt: number | null;
+  readonly lastFrameAt: number | null;
+  readonly width: number;
+  readonly height: number;
+  /** The most recent samples, oldest first. */
+  readonly samples: readonly VideoSample[];
+}
+
+export interface AudioReport {
+  readonly peerId: string;
+  /** Epoch ms of each beep onset since the last reset. */
+  readonly onsets: readonly number[];
+  /** Dominant frequency (zero crossings) of the last beep, Hz. */
+  readonly lastBeepHz: number | null;
+}
+
+export interface ProbeReport {
+  readonly now: number;
+  readonly video: readonly VideoReport[];
+  readonly audio: readonly AudioReport[];
+}
+
+interface ProbeConfig {
+  readonly bits: number;
+  readonly blockFraction: number;
+  readonly keepSamples: number;
+}
+
+/** Runs in the page. Everything it needs is in its body or in `config`. */
+function installProbe(config: ProbeConfig): void {
+  type Win = typeof window & {
+    __mediaProbe?: { report(): ProbeReport; reset(): void };
+    __bcReadFrame?: typeof readFrame;
+  };
+  const w = window as Win;
+  if (w.__mediaProbe) return;
+
+  interface VideoEntry {
+    peerId: string;
+    source: 'camera' | 'screen';
+    el: HTMLVideoElement | null;
+    frames: number;
+    maxGapMs: number;
+    maxGapAt: number | null;
+    last: number | null;
+    width: number;
+    height: number;
+    samples: VideoSample[];
+  }
+  interface AudioEntry {
+    peerId: string;
+    track: MediaStreamTrack | null;
+    onsets: number[];
+    loud: boolean;
+    lastBeepHz: number | null;
+  }
+  const videos = new Map<string, VideoEntry>();
+  const audios = new Map<string, AudioEntry>();
+  const canvas = document.createElement('canvas');
+  canvas.width = 192;
+  canvas.height = 108;
+  const g = canvas.getContext('2d', { willReadFrequently: true })!;
+  let audioCtx: AudioContext | null = null;
+
+  function deepAll(root: Document | ShadowRoot, selector: string, out: Element[] = []): Element[] {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.matches(selector)) out.push(el);
+      if (el.shadowRoot) deepAll(el.shadowRoot, selector, out);
+    }
+    return out;
+  }
+
+  function sample(entry: VideoEntry, el: HTMLVideoElement, t: number): void {
+    entry.width = el.videoWidth;
+    entry.height = el.videoHeight;
+    let frame: number | null = null;
+    let colour: Rgb | null = null;
+    if (el.videoWidth > 0 && w.__bcReadFrame) {
+      g.drawImage(el, 0, 0, canvas.width, canvas.height);
+      const px = g.getImageData(0, 0, canvas.width, canvas.height).data;
+      const read = w.__bcReadFrame(
+        px,
+        canvas.width,
+        canvas.height,
+        config.bits,
+        config.blockFraction,
+      );
+      frame = read?.frame ?? null;
+      colour = read?.colour ?? null;
+    }
+    entry.samples.push({ t, frame, colour });
+    if (entry.samples.length > config.keepSamples) entry.samples.shift();
+  }
+
+  function follow(entry: VideoEntry, el: HTMLVideoElement): void {
+    entry.el = el;
+    const onFrame = (now: number): void => {
+      if (entry.el !== el) return; // the tile now shows another element
+      const t = performance.timeOrigin + now;
+      if (entry.last !== null && t - entry.last > entry.maxGapMs) {
+        entry.maxGapMs = t - entry.last;
+        entry.maxGapAt = t;
+      }
+      entry.last = t;
+      entry.frames++;
+      sample(entry, el, t);
+      el.requestVideoFrameCallback(onFrame);
+    };
+    el.requestVideoFrameCallback(onFrame);
+  }
+
+  function listen(entry: AudioEntry, track: MediaStreamTrack): void {
+    entry.track = track;
+    audioCtx ??= new AudioContext();
+    const ctx = audioCtx;
+    void ctx.resume();
+    const source = ctx.createMediaStreamSource(new MediaStream([track]));
+    const analyser = ctx.createAnalyser();
+    analyser.fftSize = 512;
+    // The processor only paces the reads (one per 256 samples, none missed); it outputs silence.
+    const pace = ctx.createScriptProcessor(256, 1, 1);
+    const mute = ctx.createGain();
+    mute.gain.value = 0;
+    source.connect(analyser);
+    source.connect(pace);
+    pace.connect(mute);
+    mute.connect(ctx.destination);
+    const buf = new Float32Array(analyser.fftSize);
+    pace.onaudioprocess = () => {
+      if (entry.track !== track) {
+        pace.onaudioprocess = null;
+        source.disconnect();
+        return;
+      }
+      analyser.getFloatTimeDomainData(buf);
+      // The newest 256 samples (the window overlaps the previous read by half).
+      let sum = 0;
+      let crossings = 0;
+      const from = buf.length - 256;
+      for (let i = from; i < buf.length; i++) {
+        sum += buf[i]! * buf[i]!;
+        if (i > from && buf[i - 1]! < 0 !== buf[i]! < 0) crossings++;
+      }
+      const rms = Math.sqrt(sum / 256);
+      if (!entry.loud && rms > 0.02) {
+        entry.loud = true;
+        entry.onsets.push(performance.timeOrigin + performance.now());
+        entry.lastBeepHz = Math.round((crossings / 2) * (ctx.sampleRate / 256));
+      } else if (entry.loud && rms < 0.008) {
+        entry.loud = false;
+      }
+    };
+  }
+
+  function scan(): void {
+    for (const tile of deepAll(document, 'bc-tile[data-peer]')) {
+      const peerId = tile.getAttribute('data-peer')!;
+      const source = tile.hasAttribute('screen') ? 'screen' : 'camera';
+      const key = `${peerId}/${source}`;
+      let entry = videos.get(key);
+      if (!entry) {
+        entry = {
+          peerId,
+          source,
+          el: null,
+          frames: 0,
+          maxGapMs: 0,
+          maxGapAt: null,
+          last: null,
+          width: 0,
+          height: 0,
+          samples: [],
+        };
+        videos.set(key, entry);
+      }
+      const el =
+        tile.shadowRoot?.querySelector('bc-media')?.shadowRoot?.querySelector('video') ?? null;
+      if (el && el !== entry.el) follow(entry, el);
+    }
+    for (const media of deepAll(document, 'bc-media[data-peer]')) {
+      const peerId = media.getAttribute('data-peer')!;
+      const el = media.shadowRoot?.querySelector('audio');
+      const track = (el?.srcObject as MediaStream | null)?.getAudioTracks()[0] ?? null;
+      if (!track) continue;
+      let entry = audios.get(peerId);
+      if (!entry) {
+        entry = { peerId, track: null, onsets: [], loud: false, lastBeepHz: null };
+        audios.set(peerId, entry);
+      }
+      if (entry.track !== track) listen(entry, track);
+    }
+  }
+  setInterval(scan, 200);
+
+  w.__mediaProbe = {
+    report: () => ({
+      now: performance.timeOrigin + performance.now(),
+      video: [...videos.values()].map((v) => ({
+        peerId: v.peerId,
+        source: v.source,
+        frames: v.frames,
+        maxGapMs: Math.round(v.maxGapMs),
+        maxGapAt: v.maxGapAt,
+        lastFrameAt: v.last,
+        width: v.width,
+        height: v.height,
+        samples: v.samples,
+      })),
+      audio: [...audios.values()].map((a) => ({
+        peerId: a.peerId,
+        onsets: [...a.onsets],
+        lastBeepHz: a.lastBeepHz,
+      })),
+    }),
+    reset: () => {
+      for (const v of videos.values()) {
+        v.frames = 0;
+        v.maxGapMs = 0;
+        v.maxGapAt = null;
+        v.samples = [];
+      }
+      for (const a of audios.values()) a.onsets = [];
+    },
+  };
+}
+
+/**
+ * esbuild (tsx, vitest) may wrap functions in `__name(fn, "name")` when it serialises them;
+ * pages do not have that helper, so every injected script starts with this shim.
+ */
+export const NAME_SHIM = 'globalThis.__name ??= (f) => f;';
+
+/** Init-script source: install with `openPage(browser, { initScripts: [probeScript()] })`. */
+export function probeScript(): string {
+  const config: ProbeConfig = {
+    bits: FRAME_BITS,
+    blockFraction: BLOCK / CAMERA.width,
+    keepSamples: 90,
+  };
+  return `${NAME_SHIM}
+window.__bcReadFrame = ${readFrame.toString()};
+(${installProbe.toString()})(${JSON.stringify(config)});`;
+}
+
+export function probeReport(page: Page): Promise<ProbeReport> {
+  return page.evaluate(() => {
+    const w = window as typeof window & { __mediaProbe?: { report(): ProbeReport } };
+    if (!w.__mediaProbe) throw new Error('media probe not installed');
+    return w.__mediaProbe.report();
+  });
+}
+
+export function resetProbe(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    (window as typeof window & { __mediaProbe?: { reset(): void } }).__mediaProbe?.reset();
+  });
+}
+
+/** The sender colour nearest to `c`, if it is close enough to be that sender's picture. */
+export function classifyColour(c: Rgb | null): Colour | null {
+  if (!c) return null;
+  let best: Colour | null = null;
+  let bestDistance = Infinity;
+  for (const [name, ref] of Object.entries(SENDER_COLOURS) as [Colour, Rgb][]) {
+    const d = Math.hypot(c.r - ref.r, c.g - ref.g, c.b - ref.b);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = name;
+    }
+  }
+  return bestDistance < 70 ? best : null;
+}
+
+export interface PictureCheck {
+  readonly colour: Colour | null;
+  /** Distinct frame numbers read in the window. */
+  readonly distinctFrames: number;
+  /** Samples whose stripe was readable and colour matched. */
+  readonly matching: number;
+  readonly samples: number;
+}
+
+/** Summarises the samples of one remote video taken after `since` (epoch ms). */
+export function pictureCheck(
+  report: VideoReport | undefined,
+  expected: Colour,
+  since = 0,
+): PictureCheck {
+  const samples = (report?.samples ?? []).filter((s) => s.t >= since);
+  const colours = samples.map((s) => classifyColour(s.colour));
+  const matching = samples.filter((s, i) => s.frame !== null && colours[i] === expected);
+  const counts = new Map<Colour | null, number>();
+  for (const c of colours) counts.set(c, (counts.get(c) ?? 0) + 1);
+  const colour = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+  return {
+    colour,
+    distinctFrames: new Set(matching.map((s) => s.frame)).size,
+    matching: matching.length,
+    samples: samples.length,
+  };
+}
+
+/** Beeps heard after `since`: count and the median time between them. */
+export function beepCheck(
+  report: AudioReport | undefined,
+  since = 0,
+): { beeps: number; medianIntervalMs: number | null } {
+  const onsets = (report?.onsets ?? []).filter((t) => t >= since);
+  const gaps = onsets
+    .slice(1)
+    .map((t, i) => t - onsets[i]!)
+    .sort((a, b) => a - b);
+  return {
+    beeps: onsets.length,
+    medianIntervalMs: gaps.length ? Math.round(gaps[Math.floor(gaps.length / 2)]!) : null,
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * People in a media test: each with their own Chromium (their own fake camera colour), one page,
+ * the media probe installed, and optionally more init scripts. `closeAll()` in afterEach/afterAll.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { openPage, type PageHandle } from '../../harness/browser.js';
+import { diagnostics, joinCall, type Diagnostics } from '../../harness/call.js';
+import { startSfu, type TestSfu } from '../../harness/servers.js';
+import { setLogSink, type LogSink } from '../../../../sfu/logger.js';
+import type { TappedProducer } from '../../../../sfu/testing/ProducerTap.js';
+import { launchCamera, type Colour } from './fakeMedia.js';
+import { probeScript } from './mediaProbe.js';
+
+export interface Person {
+  readonly name: string;
+  readonly colour: Colour;
+  readonly browser: Browser;
+  readonly handle: PageHandle;
+  readonly page: Page;
+  /** Set once joined: the peer id the SFU gave this person. */
+  peerId: string | null;
+}
+
+export interface PersonOptions {
+  readonly initScripts?: readonly (string | (() => void))[];
+  readonly browserArgs?: readonly string[];
+  readonly viewport?: { width: number; height: number };
+}
+
+export class Cast {
+  readonly people: Person[] = [];
+
+  async person(name: string, colour: Colour, options: PersonOptions = {}): Promise<Person> {
+    const browser = await launchCamera(colour, options.browserArgs);
+    const handle = await openPage(browser, {
+      initScripts: [probeScript(), ...(options.initScripts ?? [])],
+      ...(options.viewport ? { viewport: options.viewport } : {}),
+    });
+    const p: Person = { name, colour, browser, handle, page: handle.page, peerId: null };
+    this.people.push(p);
+    return p;
+  }
+
+  async remove(p: Person): Promise<void> {
+    const i = this.people.indexOf(p);
+    if (i >= 0) this.people.splice(i, 1);
+    await p.handle.close().catch(() => undefined);
+    await p.browser.close().catch(() => undefined);
+  }
+
+  async closeAll(): Promise<void> {
+    for (const p of [...this.people]) await this.remove(p);
+  }
+}
+
+/** Joins and records the peer id once the page has one. */
+export async function join(p: Person, link: string): Promise<void> {
+  await joinCall(p.page, link, p.name);
+  const deadline = Date.now() + 60_000;
+  let d: Diagnostics | null = null;
+  while (Date.now() < deadline) {
+    d = await diagnostics(p.page);
+    if (d.selfPeerId && d.phase !== 'connecting') break;
+    await p.page.waitForTimeout(100);
+  }
+  p.peerId = d?.selfPeerId ?? null;
+}
+
+export interface TappedSfu {
+  readonly server: TestSfu;
+  /** Every server log line since start (debug level). */
+  readonly logs: string[];
+  producers(): TappedProducer[];
+  close(): Promise<void>;
+}
+
+/** The real SFU with the test-only producer tap, logging everything (debug) into `logs`. */
+export async function startTappedSfu(): Promise<TappedSfu> {
+  const logs: string[] = [];
+  const sink: LogSink = { write: (line) => void logs.push(line) };
+  const previous = setLogSink(sink);
+  const server = await startSfu({ env: { BLINDCALL_TEST_HOOKS: '1', LOG_LEVEL: 'debug' } });
+  const tap = server.sfu.tap;
+  if (!tap) throw new Error('the SFU started without its test tap');
+  return {
+    server,
+    logs,
+    producers: () => [...tap.producers.values()],
+    close: async () => {
+      await server.close();
+      setLogSink(previous);
+    },
+  };
+}
