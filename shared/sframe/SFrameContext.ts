@@ -5,12 +5,14 @@
 // Encrypted frame (https://www.rfc-editor.org/rfc/rfc9605.html#section-4.2):
 //
 //   +----------------+---------------+-------------------------+-------------+
-//   | clear prefix   | SFrame header | AES-GCM ciphertext      | tag (16 B)  |
+//   | clear prefix   | SFrame header | ciphertext              | tag (16 B*) |
 //   | (0, 3 or 10 B) | (1..17 B)     | (= frame - clear bytes) |             |
 //   +----------------+---------------+-------------------------+-------------+
 //   AAD = SFrame header || clear prefix      (header + metadata, RFC 9605 §4.4.3 and §9.4)
 //
-// Bytes added per frame = header + 16. With our 16-bit KIDs (kid.ts) the header is at most
+// * 16 bytes with the default AES_128_GCM_SHA256_128; the AES-CTR+HMAC suites use 10, 8 or 4.
+//
+// Bytes added per frame = header + tag. With our 16-bit KIDs (kid.ts) the header is at most
 // 1 + 2 + 3 = 6 bytes while CTR < 2^24, i.e. at most 22 bytes per frame.
 //
 // Nonce uniqueness: nonce = sframe_salt XOR CTR. A sender key is installed once per context
@@ -23,7 +25,7 @@
 import { concat, equalBytes, toHex, uintBE, type Bytes, wipe } from './bytes.js';
 import { SFrameError, type SFrameErrorCode } from './errors.js';
 import { decodeHeader } from './header.js';
-import { importFrameKey, sframeDecrypt, sframeEncrypt } from './cipher.js';
+import { importFrameKey, sframeDecrypt, sframeEncrypt, type FrameKey } from './cipher.js';
 import { generationDistance, kidSlot, ratchetKey } from './kid.js';
 import { clearBytesFor, type FrameLayout } from './layout.js';
 import { DEFAULT_REPLAY_WINDOW, ReplayWindow } from './replay.js';
@@ -68,20 +70,16 @@ export const VALID_BASE_KEY_LENGTHS: readonly number[] = [16, 32, 64];
 const MAX_FINGERPRINTS = 4096;
 const MAX_CANDIDATES = 256;
 
-interface SenderKey {
+interface SenderKey extends FrameKey {
   readonly kid: number;
   readonly kidBig: bigint;
-  readonly key: CryptoKey;
-  readonly salt: Bytes;
   next: number;
 }
 
-interface ReceiverKey {
+interface ReceiverKey extends FrameKey {
   readonly kid: number;
   readonly owner: string;
   readonly base: Bytes;
-  readonly key: CryptoKey;
-  readonly salt: Bytes;
   readonly replay: ReplayWindow;
   /** KID this key was ratcheted from, or null for keys added by the application. */
   readonly parent: number | null;
@@ -137,10 +135,10 @@ export class SFrameContext {
     this.usedSenderKeys.add(fp);
     const epoch = ++this.senderEpoch;
     const { key, salt } = deriveKeySalt(this.suite, BigInt(kid), keyBytes);
-    const cryptoKey = await importFrameKey(key, 'encrypt');
+    const aeadKey = await importFrameKey(this.suite, key, 'encrypt');
     wipe(key);
     if (epoch !== this.senderEpoch || this.closed) return; // a newer key won the race
-    this.sender = { kid, kidBig: BigInt(kid), key: cryptoKey, salt, next: 0 };
+    this.sender = { kid, kidBig: BigInt(kid), ...aeadKey, salt, next: 0 };
   }
 
   /** KID of the current sender key, or null. */
@@ -336,13 +334,13 @@ export class SFrameContext {
     parent: number | null,
   ): Promise<ReceiverKey> {
     const { key, salt } = deriveKeySalt(this.suite, BigInt(kid), base);
-    const cryptoKey = await importFrameKey(key, 'decrypt');
+    const aeadKey = await importFrameKey(this.suite, key, 'decrypt');
     wipe(key);
     return {
       kid,
       owner,
       base,
-      key: cryptoKey,
+      ...aeadKey,
       salt,
       replay: new ReplayWindow(this.replaySize),
       parent,

@@ -25,5 +25,5 @@ export {
   KID_SLOT_COUNT,
 } from './kid.js';
 export { ReplayWindow, DEFAULT_REPLAY_WINDOW } from './replay.js';
-export { sframeEncrypt, sframeDecrypt, importFrameKey } from './cipher.js';
-export type { FrameKey } from './cipher.js';
+export { sframeEncrypt, sframeDecrypt, importFrameKey, aeadSeal, aeadOpen } from './cipher.js';
+export type { FrameKey, AeadKey } from './cipher.js';

@@ -7,14 +7,17 @@
 //   sframe_key        = HKDF-Expand(sframe_secret, sframe_key_label, AEAD.Nk)
 //   sframe_salt       = HKDF-Expand(sframe_secret, sframe_salt_label, AEAD.Nn)
 //
-// Only the AES-GCM suites are implemented (WebCrypto has AES-GCM; the AES-CTR+HMAC suites with
-// short tags are not needed: we always send a full 16-byte tag).
+// All five RFC 9605 suites are implemented; the call uses AES_128_GCM_SHA256_128 (full 16-byte
+// tag). The AES-CTR+HMAC suites with short tags exist for interoperability and the RFC vectors.
 
 import { extract, expand } from '@noble/hashes/hkdf.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { concat, uintBE, type Bytes } from './bytes.js';
 
 export const CipherSuite = {
+  AES_128_CTR_HMAC_SHA256_80: 0x0001,
+  AES_128_CTR_HMAC_SHA256_64: 0x0002,
+  AES_128_CTR_HMAC_SHA256_32: 0x0003,
   AES_128_GCM_SHA256_128: 0x0004,
   AES_256_GCM_SHA512_128: 0x0005,
 } as const;
@@ -22,9 +25,12 @@ export type CipherSuiteId = (typeof CipherSuite)[keyof typeof CipherSuite];
 
 export interface SuiteParams {
   readonly id: CipherSuiteId;
+  readonly aead: 'aes-gcm' | 'aes-ctr-hmac';
   readonly hash: typeof sha256 | typeof sha512;
   /** Hash output length in bytes. */
   readonly nh: number;
+  /** AES key length inside a compound AES-CTR+HMAC key (0 for AES-GCM). */
+  readonly nka: number;
   /** AEAD key length in bytes. */
   readonly nk: number;
   /** AEAD nonce length in bytes. */
@@ -33,19 +39,37 @@ export interface SuiteParams {
   readonly nt: number;
 }
 
+// RFC 9605 Table 1.
+const ctr = (id: CipherSuiteId, nt: number): SuiteParams => ({
+  id,
+  aead: 'aes-ctr-hmac',
+  hash: sha256,
+  nh: 32,
+  nka: 16,
+  nk: 48,
+  nn: 12,
+  nt,
+});
 const SUITES: Readonly<Record<CipherSuiteId, SuiteParams>> = {
+  [CipherSuite.AES_128_CTR_HMAC_SHA256_80]: ctr(0x0001, 10),
+  [CipherSuite.AES_128_CTR_HMAC_SHA256_64]: ctr(0x0002, 8),
+  [CipherSuite.AES_128_CTR_HMAC_SHA256_32]: ctr(0x0003, 4),
   [CipherSuite.AES_128_GCM_SHA256_128]: {
     id: 0x0004,
+    aead: 'aes-gcm',
     hash: sha256,
     nh: 32,
+    nka: 0,
     nk: 16,
     nn: 12,
     nt: 16,
   },
   [CipherSuite.AES_256_GCM_SHA512_128]: {
     id: 0x0005,
+    aead: 'aes-gcm',
     hash: sha512,
     nh: 64,
+    nka: 0,
     nk: 32,
     nn: 12,
     nt: 16,

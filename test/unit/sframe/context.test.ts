@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CipherSuite,
   SFrameContext,
   SFrameError,
   decodeHeader,
@@ -122,6 +123,27 @@ describe('SFrameContext round trips', () => {
     (ctx as unknown as { sender: { next: number } }).sender.next = 2 ** 24 - 1;
     const late = await ctx.encrypt(VP8_DELTA, 'vp8');
     expect(late.length - VP8_DELTA.length).toBe(22);
+  });
+
+  it('works with every cipher suite (AES-CTR+HMAC short tags included)', async () => {
+    for (const [suite, tag] of [
+      [CipherSuite.AES_128_CTR_HMAC_SHA256_80, 10],
+      [CipherSuite.AES_128_CTR_HMAC_SHA256_64, 8],
+      [CipherSuite.AES_128_CTR_HMAC_SHA256_32, 4],
+      [CipherSuite.AES_128_GCM_SHA256_128, 16],
+      [CipherSuite.AES_256_GCM_SHA512_128, 16],
+    ] as const) {
+      const tx = new SFrameContext({ suite });
+      const rx = new SFrameContext({ suite });
+      await tx.setSenderKey(3, KEY_A);
+      await rx.addReceiverKey(3, KEY_A);
+      const enc = await tx.encrypt(VP8_KEY, 'vp8');
+      expect(enc.length - VP8_KEY.length).toBe(1 + tag); // KID 3 and CTR 0 fit in the config byte
+      expect((await rx.decrypt(enc, 'vp8')).plaintext).toEqual(VP8_KEY);
+      const next = await tx.encrypt(VP8_KEY, 'vp8');
+      next[next.length - 1] = next[next.length - 1]! ^ 1;
+      await expectCode(rx.decrypt(next, 'vp8'), 'AUTH_FAILED');
+    }
   });
 
   it('gives distinct counters to concurrent encryptions from several tracks', async () => {
@@ -269,7 +291,9 @@ describe('SFrameContext failures', () => {
 
 describe('join ratchet and key removal', () => {
   it('is the RFC 9605 §5.1 sender-key ratchet (checked against WebCrypto HKDF)', async () => {
-    const base = await crypto.subtle.importKey('raw', KEY_A, 'HKDF', false, ['deriveBits']);
+    const base = await crypto.subtle.importKey('raw', new Uint8Array(KEY_A), 'HKDF', false, [
+      'deriveBits',
+    ]);
     const info = new TextEncoder().encode('SFrame 1.0 Ratchet');
     const bits = await crypto.subtle.deriveBits(
       { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info },
