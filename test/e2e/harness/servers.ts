@@ -4,7 +4,16 @@
  * `ensureWebBuild()` rebuilds dist/web when web/ or shared/ sources are newer than the build.
  */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  createReadStream,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -13,32 +22,85 @@ import { loadConfig } from '../../../sfu/config.js';
 import { Sfu } from '../../../sfu/Sfu.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const WEB_ROOT = path.join(ROOT, 'dist/web');
+const BUILDS = path.join(ROOT, '.cache', 'e2e-web');
 
-function newest(dir: string): number {
-  let t = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    t = Math.max(t, entry.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
+/** Source files the web build depends on, in a stable order. */
+function sourceFiles(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
+      const p = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else out.push(p);
+    }
+  };
+  walk(path.join(ROOT, 'web'));
+  walk(path.join(ROOT, 'shared'));
+  out.push(path.join(ROOT, 'package-lock.json'));
+  return out;
 }
 
-export function ensureWebBuild(): void {
-  const index = path.join(WEB_ROOT, 'index.html');
-  const built = existsSync(index) ? statSync(index).mtimeMs : 0;
-  const sources = Math.max(newest(path.join(ROOT, 'web')), newest(path.join(ROOT, 'shared')));
-  if (built >= sources && process.env.BLINDCALL_E2E_REBUILD !== '1') return;
-  execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+function sourceHash(): string {
+  const hash = createHash('sha256');
+  for (const file of sourceFiles()) {
+    hash.update(path.relative(ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * Builds the web client for tests into `.cache/e2e-web/<hash of its sources>/` and returns that
+ * directory. A build is never rewritten in place: several test runs (and engineers) can run at
+ * once, and a page of one run must not lose its worker script to another run's rebuild. The
+ * build is made in a temporary directory and renamed into place when complete.
+ */
+export function ensureWebBuild(): string {
+  const dir = path.join(BUILDS, sourceHash());
+  if (existsSync(path.join(dir, 'index.html'))) return dir;
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  execFileSync(
+    'npx',
+    [
+      'vite',
+      'build',
+      '--config',
+      'web/vite.config.ts',
+      '--outDir',
+      tmp,
+      '--emptyOutDir',
+      '--logLevel',
+      'warn',
+    ],
+    // Vite picks Lit's production build from NODE_ENV; vitest sets it to "test".
+    { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } },
+  );
+  try {
+    renameSync(tmp, dir);
+  } catch {
+    rmSync(tmp, { recursive: true, force: true }); // another run finished the same build first
+  }
+  pruneOldBuilds(dir);
+  return dir;
+}
+
+/** Removes test builds untouched for a day (never the current one). */
+function pruneOldBuilds(keep: string): void {
+  const dayAgo = Date.now() - 24 * 3600_000;
+  for (const name of readdirSync(BUILDS)) {
+    const p = path.join(BUILDS, name);
+    if (p !== keep && statSync(p).mtimeMs < dayAgo) rmSync(p, { recursive: true, force: true });
+  }
 }
 
 /** A WebRtcServer port range per SFU so back-to-back tests never race on a port. */
 let nextRtcPort = 41000 + Math.floor(Math.random() * 500) * 4;
 
 export interface SfuOptions {
+  /** Directory with the built client; defaults to `ensureWebBuild()`'s. */
+  readonly webRoot?: string;
   /** Fixed HTTP port (to restart a server on the same address); 0 picks a free one. */
   readonly port?: number;
   readonly rtcPort?: number;
@@ -61,7 +123,7 @@ export async function startSfu(options: SfuOptions = {}): Promise<TestSfu> {
       PORT: String(options.port ?? 0),
       NUM_WORKERS: '1',
       RTC_PORT: String(rtcPort),
-      WEB_ROOT: WEB_ROOT,
+      WEB_ROOT: options.webRoot ?? ensureWebBuild(),
       LOG_LEVEL: 'warn',
       ...options.env,
     }),
@@ -76,7 +138,7 @@ export interface StaticServer {
 }
 
 /** Serves dist/web with the app's route fallback, and nothing else (no signalling). */
-export async function startStaticServer(root: string = WEB_ROOT): Promise<StaticServer> {
+export async function startStaticServer(root: string = ensureWebBuild()): Promise<StaticServer> {
   const types: Record<string, string> = {
     '.html': 'text/html; charset=utf-8',
     '.js': 'text/javascript; charset=utf-8',
