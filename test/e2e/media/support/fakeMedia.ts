@@ -11,7 +11,8 @@ import type { Browser } from 'playwright-core';
 import { SENDER_COLOURS, writeY4m } from '../../fixtures/y4m.js';
 import { launchBrowser } from '../../harness/browser.js';
 
-export type Colour = keyof typeof SENDER_COLOURS;
+/** The colours of test/e2e/fixtures/y4m.ts SENDER_COLOURS. */
+export type Colour = 'red' | 'green' | 'blue' | 'yellow';
 
 export const CAMERA = { width: 640, height: 360, fps: 15, frames: 150 } as const;
 
@@ -35,7 +36,7 @@ export function cameraFile(colour: Colour): Promise<string> {
       const header = `YUV4MPEG2 W${CAMERA.width} H${CAMERA.height} F${CAMERA.fps}:1 Ip A1:1 C420jpeg\n`;
       if (existsSync(file) && statSync(file).size === expectedSize(header)) return file;
       const tmp = `${file}.${process.pid}.tmp`;
-      await writeY4m(tmp, { ...CAMERA, colour: SENDER_COLOURS[colour] });
+      await writeY4m(tmp, { ...CAMERA, colour: SENDER_COLOURS[colour]! });
       renameSync(tmp, file);
       return file;
     })();

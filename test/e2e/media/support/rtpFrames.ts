@@ -164,3 +164,34 @@ export function vp8Frames(raw: readonly Uint8Array[]): EncodedFrame[] {
   }
   return frames;
 }
+
+/** What a tapped producer carried, as frames. */
+export interface TappedStream {
+  readonly peerId: string;
+  readonly source: string;
+  readonly media: 'audio' | 'video';
+  readonly frames: EncodedFrame[];
+  /** Raw RTP packets (for byte searches over everything relayed). */
+  readonly packets: readonly Uint8Array[];
+}
+
+export function tappedStream(p: {
+  peerId: string;
+  source: string;
+  kind: string;
+  mimeType: string;
+  packets: readonly Uint8Array[];
+}): TappedStream {
+  const packets = [...p.packets];
+  const video = p.kind === 'video';
+  if (video && p.mimeType.toLowerCase() !== 'video/vp8') {
+    throw new Error(`unexpected video codec ${p.mimeType}`);
+  }
+  return {
+    peerId: p.peerId,
+    source: p.source,
+    media: video ? 'video' : 'audio',
+    frames: video ? vp8Frames(packets) : opusFrames(packets),
+    packets,
+  };
+}
