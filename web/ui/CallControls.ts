@@ -83,10 +83,11 @@ export class CallControls extends LitElement {
           display: none;
         }
         nav {
-          gap: 0.3rem;
+          gap: 0.25rem;
+          flex-wrap: nowrap;
         }
         button {
-          padding: 0.5rem 0.55rem;
+          padding: 0.5rem 0.45rem;
         }
       }
     `,
