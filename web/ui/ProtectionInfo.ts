@@ -53,6 +53,10 @@ export class ProtectionInfo extends LitElement {
           <li>Who connects, from which network address, and when</li>
           <li>How much data each person sends and receives</li>
           <li>Which anonymous participant ids are in which room</li>
+          <li>
+            Who is talking when (audio loudness stays readable so it can highlight the speaker)
+          </li>
+          <li>Whether a camera or microphone is switched off</li>
         </ul>
       </div>
       <p>
