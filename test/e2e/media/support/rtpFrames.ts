@@ -167,6 +167,7 @@ export function vp8Frames(raw: readonly Uint8Array[]): EncodedFrame[] {
 
 /** What a tapped producer carried, as frames. */
 export interface TappedStream {
+  readonly producerId: string;
   readonly peerId: string;
   readonly source: string;
   readonly media: 'audio' | 'video';
@@ -176,6 +177,7 @@ export interface TappedStream {
 }
 
 export function tappedStream(p: {
+  producerId: string;
   peerId: string;
   source: string;
   kind: string;
@@ -188,6 +190,7 @@ export function tappedStream(p: {
     throw new Error(`unexpected video codec ${p.mimeType}`);
   }
   return {
+    producerId: p.producerId,
     peerId: p.peerId,
     source: p.source,
     media: video ? 'video' : 'audio',
