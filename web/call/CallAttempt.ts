@@ -246,7 +246,6 @@ export class CallAttempt {
 
   private async consume(info: ProducerInfo): Promise<void> {
     try {
-      this.host.model.participant(info.peerId);
       await this.subscriber.consume(info);
     } catch (err) {
       if (!this.closed)
