@@ -31,6 +31,8 @@ export interface VideoReport {
   readonly maxGapMs: number;
   /** Epoch ms when the longest gap ended. */
   readonly maxGapAt: number | null;
+  /** Every gap over 500 ms since the last reset: [start, end] epoch ms. */
+  readonly longGaps: readonly (readonly [number, number])[];
   readonly lastFrameAt: number | null;
   readonly width: number;
   readonly height: number;
@@ -68,6 +70,7 @@ function installProbe(config: ProbeConfig): void {
   if (w.__mediaProbe) return;
 
   interface VideoEntry {
+    longGaps: [number, number][];
     peerId: string;
     source: 'camera' | 'screen';
     el: HTMLVideoElement | null;
@@ -133,6 +136,7 @@ function installProbe(config: ProbeConfig): void {
         entry.maxGapMs = t - entry.last;
         entry.maxGapAt = t;
       }
+      if (entry.last !== null && t - entry.last > 500) entry.longGaps.push([entry.last, t]);
       entry.last = t;
       entry.frames++;
       sample(entry, el, t);
@@ -185,13 +189,15 @@ function installProbe(config: ProbeConfig): void {
   }
 
   function scan(): void {
-    for (const tile of deepAll(document, 'bc-tile[data-peer]')) {
-      const peerId = tile.getAttribute('data-peer')!;
+    // Remote tiles, and our own camera preview ('self'): a control for freezes of the page itself.
+    for (const tile of deepAll(document, 'bc-tile[data-peer], bc-tile[data-self]')) {
+      const peerId = tile.getAttribute('data-peer') ?? 'self';
       const source = tile.hasAttribute('screen') ? 'screen' : 'camera';
       const key = `${peerId}/${source}`;
       let entry = videos.get(key);
       if (!entry) {
         entry = {
+          longGaps: [],
           peerId,
           source,
           el: null,
@@ -233,6 +239,7 @@ function installProbe(config: ProbeConfig): void {
         frames: v.frames,
         maxGapMs: Math.round(v.maxGapMs),
         maxGapAt: v.maxGapAt,
+        longGaps: [...v.longGaps],
         lastFrameAt: v.last,
         width: v.width,
         height: v.height,
@@ -249,6 +256,7 @@ function installProbe(config: ProbeConfig): void {
         v.frames = 0;
         v.maxGapMs = 0;
         v.maxGapAt = null;
+        v.longGaps = [];
         v.samples = [];
       }
       for (const a of audios.values()) a.onsets = [];
