@@ -37,6 +37,8 @@ type Events = {
 export class Subscriber extends Emitter<Events> {
   private readonly feeds = new Map<string, { feed: RemoteFeed; consumer: types.Consumer }>();
   private readonly pending = new Set<string>();
+  /** Peers that left: a consume still in flight for one of them is dropped when it completes. */
+  private readonly departed = new Set<string>();
   private closed = false;
 
   constructor(
@@ -82,10 +84,11 @@ export class Subscriber extends Emitter<Events> {
         transformId = this.cryptor.attachReceiver(receiver, res.kind, res.peerId);
       },
     });
-    if (transformId === null || this.closed) {
+    if (transformId === null || this.closed || this.departed.has(res.peerId)) {
       consumer.close();
       if (transformId === null)
         throw new Error('no decrypting transform was attached to the receiver');
+      if (!this.closed) this.cryptor.detach(transformId);
       return;
     }
     const feed: RemoteFeed = {
@@ -103,6 +106,8 @@ export class Subscriber extends Emitter<Events> {
     this.feeds.set(consumer.id, { feed, consumer });
     consumer.on('transportclose', () => this.remove(consumer.id));
     await this.signalling.request('resumeConsumer', { consumerId: consumer.id });
+    // The peer may have left while we waited; adding its feed now would bring back a ghost tile.
+    if (this.departed.has(res.peerId)) return this.remove(consumer.id);
     this.emit('added', feed);
   }
 
@@ -117,6 +122,7 @@ export class Subscriber extends Emitter<Events> {
   }
 
   removePeer(peerId: string): void {
+    this.departed.add(peerId); // peer ids are never reused: a rejoin gets a new one
     for (const feed of this.all()) if (feed.peerId === peerId) this.remove(feed.consumerId);
   }
 
