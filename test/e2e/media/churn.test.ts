@@ -41,6 +41,8 @@ function failuresBySender(d: Diagnostics): Map<string, number> {
 interface Freeze {
   readonly ms: number;
   readonly end: number;
+  /** Picture width before → after (a change: a simulcast layer switch). */
+  readonly widths: string;
   /** The page's own camera preview also presented no frame for at least half of this time. */
   readonly pageStalled: boolean;
 }
@@ -51,12 +53,17 @@ function freezes(report: ProbeReport, peerId: string): Freeze[] {
   const self = report.video.find((v) => v.peerId === 'self' && v.source === 'camera');
   return (remote?.longGaps ?? [])
     .filter(([a, b]) => b - a > 1000)
-    .map(([a, b]) => {
+    .map(([a, b, w0, w1]) => {
       const overlap = (self?.longGaps ?? []).reduce(
         (n, [c, d]) => n + Math.max(0, Math.min(b, d) - Math.max(a, c)),
         0,
       );
-      return { ms: Math.round(b - a), end: b, pageStalled: overlap >= (b - a) / 2 };
+      return {
+        ms: Math.round(b - a),
+        end: b,
+        widths: `${w0}→${w1}`,
+        pageStalled: overlap >= (b - a) / 2,
+      };
     });
 }
 
@@ -72,15 +79,24 @@ describe('churn', () => {
     await alice.page.waitForTimeout(2000);
     const start = Date.now();
     await Promise.all([resetProbe(alice.page), resetProbe(bob.page)]);
+    const [a0, b0] = await Promise.all([diagnostics(alice.page), diagnostics(bob.page)]);
+    /**
+     * Failures from before the churn (the first join of the two, see the report) are the
+     * baseline; the churn must add none.
+     */
+    const baseline = new Map([
+      ['Alice ← Bob', failuresBySender(a0).get(bob.peerId!) ?? 0],
+      ['Bob ← Alice', failuresBySender(b0).get(alice.peerId!) ?? 0],
+    ]);
 
-    /** Highest failure count ever seen per "receiver ← sender". */
+    /** Most failures added during the churn per "receiver ← sender". */
     const worst = new Map<string, number>();
     const note = (who: string, d: Diagnostics): void => {
       for (const [peer, n] of failuresBySender(d)) {
         const name =
           peer === alice.peerId ? 'Alice' : peer === bob.peerId ? 'Bob' : `Carol(${peer})`;
         const key = `${who} ← ${name}`;
-        worst.set(key, Math.max(worst.get(key) ?? 0, n));
+        worst.set(key, Math.max(worst.get(key) ?? 0, n - (baseline.get(key) ?? 0)));
       }
     };
     const timings: string[] = [];
@@ -128,7 +144,9 @@ describe('churn', () => {
     const aFreezes = freezes(ra, bob.peerId!);
     const bFreezes = freezes(rb, alice.peerId!);
     const show = (f: Freeze[]): string =>
-      JSON.stringify(f.map((x) => ({ ms: x.ms, at: at(x.end), pageStalled: x.pageStalled })));
+      JSON.stringify(
+        f.map((x) => ({ ms: x.ms, at: at(x.end), widths: x.widths, pageStalled: x.pageStalled })),
+      );
     console.log(
       [
         `churn: ${CYCLES} join/leave cycles in ${Math.round((Date.now() - start) / 1000)} s`,
@@ -136,7 +154,9 @@ describe('churn', () => {
         `Alice sees Bob: ${aliceSeesBob?.frames} frames, longest gap ${aliceSeesBob?.maxGapMs} ms (${at(aliceSeesBob?.maxGapAt)})`,
         `Bob sees Alice: ${bobSeesAlice?.frames} frames, longest gap ${bobSeesAlice?.maxGapMs} ms (${at(bobSeesAlice?.maxGapAt)})`,
         `freezes over 1 s — Alice sees Bob: ${show(aFreezes)}; Bob sees Alice: ${show(bFreezes)}`,
-        `most decrypt failures seen: ${JSON.stringify(Object.fromEntries(worst))}`,
+        `decrypt failures before the churn: ${JSON.stringify(Object.fromEntries(baseline))} ` +
+          `(Alice ${JSON.stringify(a0.senders[0]?.failuresByReason)}, Bob ${JSON.stringify(b0.senders[0]?.failuresByReason)})`,
+        `most decrypt failures added during the churn: ${JSON.stringify(Object.fromEntries(worst))}`,
       ].join('\n'),
     );
 

@@ -31,8 +31,11 @@ export interface VideoReport {
   readonly maxGapMs: number;
   /** Epoch ms when the longest gap ended. */
   readonly maxGapAt: number | null;
-  /** Every gap over 500 ms since the last reset: [start, end] epoch ms. */
-  readonly longGaps: readonly (readonly [number, number])[];
+  /**
+   * Every gap over 500 ms since the last reset: [start, end] (epoch ms) and the picture width
+   * before and after it (a change means the SFU switched simulcast layers across the gap).
+   */
+  readonly longGaps: readonly (readonly [number, number, number, number])[];
   readonly lastFrameAt: number | null;
   readonly width: number;
   readonly height: number;
@@ -70,7 +73,7 @@ function installProbe(config: ProbeConfig): void {
   if (w.__mediaProbe) return;
 
   interface VideoEntry {
-    longGaps: [number, number][];
+    longGaps: [number, number, number, number][];
     peerId: string;
     source: 'camera' | 'screen';
     el: HTMLVideoElement | null;
@@ -136,7 +139,8 @@ function installProbe(config: ProbeConfig): void {
         entry.maxGapMs = t - entry.last;
         entry.maxGapAt = t;
       }
-      if (entry.last !== null && t - entry.last > 500) entry.longGaps.push([entry.last, t]);
+      if (entry.last !== null && t - entry.last > 500)
+        entry.longGaps.push([entry.last, t, entry.width, el.videoWidth]);
       entry.last = t;
       entry.frames++;
       sample(entry, el, t);
