@@ -8,6 +8,7 @@
  * Anchor: mediasoup's documentation gives ~500 consumers per worker.
  *
  *   npx tsx bench/forwarding.ts [--seconds 4] [--producers 4]
+ *   FW_STEPS=0,100,200 (consumer counts), FW_URING=1 (io_uring sends, off in the SFU)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -37,20 +38,36 @@ async function blackHole(): Promise<{ port: number; proc: ChildProcess }> {
   return { port, proc };
 }
 
+/** A saturated worker answers its channel late or never: give up rather than hang. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) =>
+      setTimeout(
+        () => reject(new Error(`${what}: no answer in ${ms} ms (worker saturated)`)),
+        ms,
+      ).unref(),
+    ),
+  ]);
+}
+
 async function cpuMs(worker: types.Worker): Promise<number> {
-  const u = await worker.getResourceUsage();
+  const u = await within(worker.getResourceUsage(), 20_000, 'getResourceUsage');
   return u.ru_utime + u.ru_stime;
 }
 
 /** Bytes the egress transports actually sent (measured, not nominal). */
 async function bytesSent(transports: types.PlainTransport[]): Promise<number> {
   let sum = 0;
-  for (const t of transports) sum += (await t.getStats())[0]?.bytesSent ?? 0;
+  for (const t of transports)
+    sum += (await within(t.getStats(), 20_000, 'getStats'))[0]?.bytesSent ?? 0;
   return sum;
 }
 
 interface Row {
   consumers: number;
+  /** What the consumers should send given the packets actually fed in. */
+  expectedMbit: number;
   mbitOut: number;
   cpuPct: number;
 }
@@ -58,8 +75,12 @@ interface Row {
 export async function main(): Promise<Row[]> {
   const seconds = arg('seconds', 4);
   const producers = arg('producers', 4);
-  const steps = [0, 50, 100, 150, 200, 250, 300, 400];
-  const worker = await mediasoup.createWorker({ logLevel: 'error' });
+  const steps = (process.env.FW_STEPS ?? '0,50,100,150,200').split(',').map(Number);
+  const worker = await mediasoup.createWorker({
+    logLevel: 'error',
+    // As the SFU runs it (sfu/media/WorkerPool.ts); FW_URING=1 measures the io_uring path.
+    disableLiburing: process.env.FW_URING !== '1',
+  });
   const router = await worker.createRouter({
     mediaCodecs: [{ kind: 'video', mimeType: 'video/VP8', clockRate: 90000 }],
   });
@@ -79,7 +100,8 @@ export async function main(): Promise<Row[]> {
     feeds.push({ port: t.tuple.localPort, ssrc, producer });
   }
 
-  // Send ~1 Mbit/s per producer, in 10 ms ticks.
+  // Send ~1 Mbit/s per producer, in 10 ms ticks. The feed pauses while consumers are added so
+  // set-up requests are not queued behind a busy worker.
   const sender = dgram.createSocket('udp4');
   let seq = 0;
   // Every packet is a whole VP8 key frame: mediasoup forwards video to a new consumer only once
@@ -88,23 +110,30 @@ export async function main(): Promise<Row[]> {
   // 640x360.
   const payload = Buffer.alloc(PAYLOAD_BYTES, 0xab);
   Buffer.from([0x10, 0x50, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0x68, 0x01]).copy(payload);
-  const tick = setInterval(() => {
-    seq = (seq + 1) & 0xffff;
-    for (const f of feeds) {
-      const h = Buffer.alloc(12);
-      h[0] = 0x80;
-      h[1] = 0x80 | 96; // marker: each packet ends its frame
-      h.writeUInt16BE(seq, 2);
-      h.writeUInt32BE((seq * 900) >>> 0, 4);
-      h.writeUInt32BE(f.ssrc, 8);
-      sender.send([h, payload], f.port, '127.0.0.1');
-    }
-  }, 1000 / PACKETS_PER_SECOND);
+  let tick: NodeJS.Timeout | undefined;
+  let sentPackets = 0;
+  const startFeed = (): void => {
+    tick = setInterval(() => {
+      seq = (seq + 1) & 0xffff;
+      for (const f of feeds) {
+        const h = Buffer.alloc(12);
+        h[0] = 0x80;
+        h[1] = 0x80 | 96; // marker: each packet ends its frame
+        h.writeUInt16BE(seq, 2);
+        h.writeUInt32BE((seq * 900) >>> 0, 4);
+        h.writeUInt32BE(f.ssrc, 8);
+        sender.send([h, payload], f.port, '127.0.0.1');
+        sentPackets++;
+      }
+    }, 1000 / PACKETS_PER_SECOND);
+  };
+  const stopFeed = (): void => clearInterval(tick);
 
   const rows: Row[] = [];
   const egress: types.PlainTransport[] = [];
   let total = 0;
   for (const target of steps) {
+    stopFeed();
     while (total < target) {
       // SRTP on egress, as a WebRTC consumer would have: the per-packet encryption is part of
       // the real forwarding cost.
@@ -121,6 +150,7 @@ export async function main(): Promise<Row[]> {
         srtpParameters: { cryptoSuite: 'AES_CM_128_HMAC_SHA1_80', keyBase64: SRTP_KEY },
       });
       egress.push(t);
+      if (process.env.FW_DEBUG && total % 25 === 0) process.stderr.write(`    created ${total}\n`);
       const f = feeds[total % feeds.length]!;
       await t.consume({
         producerId: f.producer.id,
@@ -129,44 +159,65 @@ export async function main(): Promise<Row[]> {
       });
       total++;
     }
-    await new Promise((r) => setTimeout(r, 1000)); // settle
+    startFeed();
+    await new Promise((r) => setTimeout(r, 1500)); // settle
+    if (process.env.FW_DEBUG) process.stderr.write('    measuring\n');
+    // Per-transport byte counters are read one request at a time: date each sweep by its
+    // midpoint.
+    const s0 = performance.now();
     const b0 = await bytesSent(egress);
+    const tb0 = (s0 + performance.now()) / 2;
     const c0 = await cpuMs(worker);
+    const p0 = sentPackets;
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, seconds * 1000));
     const c1 = await cpuMs(worker);
     const wall = performance.now() - t0;
+    const ingressPps = (sentPackets - p0) / (wall / 1000) / producers;
+    const s1 = performance.now();
     const b1 = await bytesSent(egress);
+    const tb1 = (s1 + performance.now()) / 2;
     const row = {
       consumers: total,
-      mbitOut: ((b1 - b0) * 8) / (wall / 1000) / 1e6,
+      mbitOut: ((b1 - b0) * 8) / ((tb1 - tb0) / 1000) / 1e6,
       cpuPct: ((c1 - c0) / wall) * 100,
+      expectedMbit: (total * ingressPps * 1250 * 8) / 1e6,
     };
     rows.push(row);
-    process.stderr.write(`  ${row.consumers} consumers: ${row.cpuPct.toFixed(1)} % CPU\n`);
+    process.stderr.write(
+      `  ${row.consumers} consumers: ${row.cpuPct.toFixed(1)} % CPU, ${row.mbitOut.toFixed(0)}/${row.expectedMbit.toFixed(0)} Mbit/s, feed ${ingressPps.toFixed(0)} pps per producer\n`,
+    );
     // Past 80 % of a core the worker starts to fall behind: stop there.
     if (row.cpuPct > 80) break;
   }
-  clearInterval(tick);
+  stopFeed();
   sender.close();
   sink.proc.kill();
   worker.close();
 
-  const base = rows[0]!.cpuPct;
-  const last = rows[rows.length - 1]!;
-  const perConsumer = (last.cpuPct - base) / last.consumers;
+  // Least-squares line through all steps: CPU = base + perConsumer × consumers.
+  const n = rows.length;
+  const mx = rows.reduce((a, r) => a + r.consumers, 0) / n;
+  const my = rows.reduce((a, r) => a + r.cpuPct, 0) / n;
+  const perConsumer =
+    rows.reduce((a, r) => a + (r.consumers - mx) * (r.cpuPct - my), 0) /
+    rows.reduce((a, r) => a + (r.consumers - mx) ** 2, 0);
+  const base = my - perConsumer * mx;
   console.log(
     `\nSFU forwarding capacity (1 worker, ${producers} producers at ~1 Mbit/s, ${seconds} s per step)\n`,
   );
-  console.log('| consumers | egress Mbit/s (measured, SRTP) | worker CPU (% of one core) | CPU per consumer (%) |');
+  console.log(
+    '| consumers | egress Mbit/s (measured, SRTP) | worker CPU (% of one core) | CPU per consumer (%) |',
+  );
   console.log('|---:|---:|---:|---:|');
   for (const r of rows) {
-    const pc = r.consumers === 0 ? '—' : ((r.cpuPct - base) / r.consumers).toFixed(3);
+    const pc = r.consumers === 0 ? '—' : ((r.cpuPct - rows[0]!.cpuPct) / r.consumers).toFixed(3);
     console.log(`| ${r.consumers} | ${r.mbitOut.toFixed(0)} | ${r.cpuPct.toFixed(1)} | ${pc} |`);
   }
   const capacity = perConsumer > 0 ? Math.floor((80 - base) / perConsumer) : Infinity;
   console.log(
-    `\nConsumers per worker core at < 80 % CPU (linear fit): ~${capacity}  (mediasoup docs: ~500)`,
+    `\nWorker CPU per 1 Mbit/s consumer (least-squares fit): ${perConsumer.toFixed(3)} % of a core.\n` +
+      `Consumers per worker core at < 80 % CPU: ~${capacity} (mediasoup docs: ~500 per worker).`,
   );
   return rows;
 }

@@ -79,10 +79,10 @@ if (args.has('--browser')) {
   const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
   if (!fs.existsSync(chromium)) {
     if (process.getuid?.() !== 0) {
-      fail('chromium', `${chromium} is missing; run: sudo apt-get install -y chromium fonts-dejavu-core`);
+      fail('chromium', `${chromium} is missing; run: sudo apt-get install -y chromium fonts-dejavu-core fonts-noto-color-emoji`);
     }
     run('chromium', 'apt-get', ['update', '-q']);
-    run('chromium', 'apt-get', ['install', '-y', '-q', 'chromium', 'fonts-dejavu-core'], { DEBIAN_FRONTEND: 'noninteractive' });
+    run('chromium', 'apt-get', ['install', '-y', '-q', 'chromium', 'fonts-dejavu-core', 'fonts-noto-color-emoji'], { DEBIAN_FRONTEND: 'noninteractive' });
   }
   log(`chromium: ${execFileSync(chromium, ['--version'], { encoding: 'utf8' }).trim()}`);
 }
