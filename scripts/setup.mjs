@@ -55,10 +55,14 @@ const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 20 || (major === 20 && minor < 19)) fail('node', `Node >= 20.19 is required, this is ${process.version}`);
 
 // 2. npm dependencies. npm records what it installed in node_modules/.package-lock.json.
+// `npm install` rather than `npm ci`: registries that serve only this platform's optional
+// packages (rollup's and esbuild's per-platform binaries) yield a lock file without the other
+// platforms' entries, which `npm ci` refuses; `npm install` follows the same lock and leaves it
+// unchanged.
 if (mtime(path.join(ROOT, 'package-lock.json')) > mtime(path.join(ROOT, 'node_modules', '.package-lock.json'))) {
   // mediasoup's own postinstall would try to download or build the worker with pip; our step 3
   // does that job on machines without GitHub or PyPI, so skip it here.
-  run('npm dependencies', 'npm', ['ci', '--no-audit', '--no-fund'], { MEDIASOUP_WORKER_BIN: 'skip-postinstall' });
+  run('npm dependencies', 'npm', ['install', '--no-audit', '--no-fund'], { MEDIASOUP_WORKER_BIN: 'skip-postinstall' });
 } else {
   log('npm dependencies: up to date');
 }
