@@ -232,7 +232,7 @@ describe('calls with fake cameras and microphones', () => {
     expect(new Set(sealedFirst).size).toBeGreaterThanOrEqual(64);
   });
 
-  it('display names and the room secret appear in no relayed byte and no server log line', async () => {
+  it('display names and the room secret appear in no relayed byte and no server log line', () => {
     const secret = link.slice(link.indexOf('#') + 1);
     const secretBytes = new Uint8Array(Buffer.from(secret, 'base64url'));
     const packets = sfu.producers().flatMap((p) => p.packets);

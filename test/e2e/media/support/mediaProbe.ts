@@ -101,7 +101,7 @@ function installProbe(config: ProbeConfig): void {
   let audioCtx: AudioContext | null = null;
 
   function deepAll(root: Document | ShadowRoot, selector: string, out: Element[] = []): Element[] {
-    for (const el of root.querySelectorAll('*')) {
+    for (const el of Array.from(root.querySelectorAll('*'))) {
       if (el.matches(selector)) out.push(el);
       if (el.shadowRoot) deepAll(el.shadowRoot, selector, out);
     }

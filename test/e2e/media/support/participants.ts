@@ -25,6 +25,31 @@ export interface PersonOptions {
   readonly initScripts?: readonly (string | (() => void))[];
   readonly browserArgs?: readonly string[];
   readonly viewport?: { width: number; height: number };
+  /**
+   * Benchmarks only: turn off the page's Content Security Policy so an init script may start the
+   * frame worker from a blob (bench/e2e/frameTiming.ts). Tests never set it.
+   */
+  readonly bypassCSP?: boolean;
+}
+
+/** openPage() with the page's CSP off (benchmarks only). */
+async function openPageWithoutCsp(
+  browser: Browser,
+  initScripts: readonly (string | (() => void))[],
+  viewport = { width: 1280, height: 800 },
+): Promise<PageHandle> {
+  const context = await browser.newContext({
+    viewport,
+    permissions: ['camera', 'microphone'],
+    bypassCSP: true,
+  });
+  for (const script of initScripts) {
+    await context.addInitScript(typeof script === 'string' ? { content: script } : script);
+  }
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  return { context, page, errors, close: () => context.close() };
 }
 
 export class Cast {
@@ -32,10 +57,13 @@ export class Cast {
 
   async person(name: string, colour: Colour, options: PersonOptions = {}): Promise<Person> {
     const browser = await launchCamera(colour, options.browserArgs);
-    const handle = await openPage(browser, {
-      initScripts: [probeScript(), ...(options.initScripts ?? [])],
-      ...(options.viewport ? { viewport: options.viewport } : {}),
-    });
+    const initScripts = [probeScript(), ...(options.initScripts ?? [])];
+    const handle = options.bypassCSP
+      ? await openPageWithoutCsp(browser, initScripts, options.viewport)
+      : await openPage(browser, {
+          initScripts,
+          ...(options.viewport ? { viewport: options.viewport } : {}),
+        });
     const p: Person = { name, colour, browser, handle, page: handle.page, peerId: null };
     this.people.push(p);
     return p;

@@ -91,7 +91,7 @@ function installShadow(): void {
             readable,
             writable,
           },
-          [readable as unknown as Transferable, writable as unknown as Transferable],
+          [readable, writable],
         );
         const done = (): boolean => {
           const s = stats.get(transformId);
