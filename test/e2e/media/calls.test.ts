@@ -23,7 +23,14 @@ import {
 } from './support/ciphertext.js';
 import { classifyColour } from './support/mediaProbe.js';
 import { seesAndHears, waitToSeeAndHear } from './support/perception.js';
-import { Cast, join, startTappedSfu, type Person, type TappedSfu } from './support/participants.js';
+import {
+  Cast,
+  join,
+  startTappedSfu,
+  waitForTappedMedia,
+  type Person,
+  type TappedSfu,
+} from './support/participants.js';
 import { tappedStream, type TappedStream } from './support/rtpFrames.js';
 import { decryptInPage, shadowDecryptorScript } from './support/shadowDecryptor.js';
 import { decodeVp8InPage } from './support/vp8Decode.js';
@@ -89,6 +96,7 @@ describe('calls with fake cameras and microphones', () => {
 
   it('the SFU forwarded only SFrame ciphertext, which the receivers decrypt into the right pictures', async () => {
     const people = [alice, bob, carol];
+    await waitForTappedMedia(sfu, people);
     const streams = sfu
       .producers()
       .filter((p) => people.some((x) => x.peerId === p.peerId))

@@ -21,7 +21,14 @@ import { ensureWebBuild } from '../harness/servers.js';
 import type { TappedProducer } from '../../../sfu/testing/ProducerTap.js';
 import { sframeView } from './support/ciphertext.js';
 import { probeReport, resetProbe } from './support/mediaProbe.js';
-import { Cast, join, startTappedSfu, type Person, type TappedSfu } from './support/participants.js';
+import {
+  Cast,
+  join,
+  startTappedSfu,
+  waitForTappedMedia,
+  type Person,
+  type TappedSfu,
+} from './support/participants.js';
 import { tappedStream, type EncodedFrame, type TappedStream } from './support/rtpFrames.js';
 import { decryptInPage, receivedKids, shadowDecryptorScript } from './support/shadowDecryptor.js';
 
@@ -101,6 +108,7 @@ describe('keys follow membership', () => {
     await join(alice, link);
     await join(bob, link);
     await Promise.all([waitForCall(alice.page, 1), waitForCall(bob.page, 1)]);
+    await waitForTappedMedia(sfu, [alice, bob]);
     await alice.page.waitForTimeout(3000); // let some media through the SFU
     const before = snapshot([alice, bob]);
     const failuresBeforeJoin = await Promise.all(

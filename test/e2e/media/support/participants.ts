@@ -120,3 +120,29 @@ export async function startTappedSfu(): Promise<TappedSfu> {
     },
   };
 }
+
+/** Waits until the tap has seen packets of every `sources` producer of each of `people`. */
+export async function waitForTappedMedia(
+  sfu: TappedSfu,
+  people: readonly Person[],
+  sources: readonly string[] = ['camera', 'microphone'],
+  timeoutMs = 30_000,
+): Promise<void> {
+  const missing = (): string[] =>
+    people.flatMap((p) =>
+      sources
+        .filter(
+          (source) =>
+            !sfu
+              .producers()
+              .some((t) => t.peerId === p.peerId && t.source === source && t.packets.length > 0),
+        )
+        .map((source) => `${p.name}'s ${source}`),
+    );
+  const deadline = Date.now() + timeoutMs;
+  while (missing().length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const left = missing();
+  if (left.length > 0) throw new Error(`the SFU never forwarded ${left.join(', ')}`);
+}
