@@ -8,7 +8,8 @@
 // forwarded frames with the keys Bob was given (support/shadowDecryptor.ts) into VP8 that the
 // browser's decoder shows as Alice's red picture, while the forwarded bytes themselves do not
 // decode; Opus plaintext has a steady TOC byte where the forwarded bytes are uniform. Names
-// typed into the pages and the room secret appear in no relayed byte and no server log.
+// typed into the pages and the room secret appear in no relayed byte (RTP or signalling) and no
+// server log.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRoomLink, waitForCall } from '../harness/call.js';
 import { ensureWebBuild } from '../harness/servers.js';
@@ -240,7 +241,7 @@ describe('calls with fake cameras and microphones', () => {
     expect(new Set(sealedFirst).size).toBeGreaterThanOrEqual(64);
   });
 
-  it('display names and the room secret appear in no relayed byte and no server log line', () => {
+  it('display names and the room secret appear in no relayed RTP or signalling byte and no server log line', () => {
     const secret = link.slice(link.indexOf('#') + 1);
     const secretBytes = new Uint8Array(Buffer.from(secret, 'base64url'));
     const packets = sfu.producers().flatMap((p) => p.packets);
@@ -253,12 +254,25 @@ describe('calls with fake cameras and microphones', () => {
       expect(logText).not.toContain(p.name.split(' ')[1]!);
     }
     needles.push(['room secret', secretBytes]);
+    needles.push(['room secret (base64url)', new TextEncoder().encode(secret)]);
+    // Signalling the SFU relayed to and from the pages (E2EE blobs, roster, chat): names travel
+    // only inside E2EE messages, and the secret never leaves the browser.
+    const frames = [alice, bob, carol].flatMap((p) => p.signalling);
+    const frameBytes = frames.map((f) =>
+      typeof f === 'string' ? new TextEncoder().encode(f) : new Uint8Array(f),
+    );
     for (const [what, bytes] of needles) {
       expect(
         packets.some((pkt) => containsBytes(pkt, bytes)),
         `${what} in relayed RTP`,
       ).toBe(false);
+      expect(
+        frameBytes.some((f) => containsBytes(f, bytes)),
+        `${what} in signalling`,
+      ).toBe(false);
     }
+    // The capture works: every page did exchange signalling frames.
+    expect(frames.length).toBeGreaterThan(20);
     for (const form of [
       secret,
       Buffer.from(secretBytes).toString('base64'),
@@ -269,7 +283,7 @@ describe('calls with fake cameras and microphones', () => {
     // Nothing in the logs looks like key material: no long base64/hex runs (ids are short).
     const longRuns = logText.match(/[A-Za-z0-9+/_=-]{40,}/g) ?? [];
     console.log(
-      `${sfu.logs.length} server log lines, ${packets.length} relayed packets checked; long runs: ${JSON.stringify(longRuns.slice(0, 5))}`,
+      `${sfu.logs.length} server log lines, ${packets.length} relayed RTP packets and ${frames.length} signalling frames checked; long runs: ${JSON.stringify(longRuns.slice(0, 5))}`,
     );
     expect(sfu.logs.length).toBeGreaterThan(0);
     expect(longRuns).toEqual([]);

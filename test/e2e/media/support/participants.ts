@@ -19,6 +19,8 @@ export interface Person {
   readonly page: Page;
   /** Set once joined: the peer id the SFU gave this person. */
   peerId: string | null;
+  /** Every signalling frame this page sent or received (the client uses WebSocket only). */
+  readonly signalling: (string | Buffer)[];
 }
 
 export interface PersonOptions {
@@ -64,7 +66,19 @@ export class Cast {
           initScripts,
           ...(options.viewport ? { viewport: options.viewport } : {}),
         });
-    const p: Person = { name, colour, browser, handle, page: handle.page, peerId: null };
+    const p: Person = {
+      name,
+      colour,
+      browser,
+      handle,
+      page: handle.page,
+      peerId: null,
+      signalling: [],
+    };
+    handle.page.on('websocket', (ws) => {
+      ws.on('framesent', (f) => p.signalling.push(f.payload));
+      ws.on('framereceived', (f) => p.signalling.push(f.payload));
+    });
     this.people.push(p);
     return p;
   }
