@@ -34,12 +34,16 @@ type Events = {
   changed: [feed: RemoteFeed];
 };
 
+/** How long a smaller tile must last before its feed drops to a lower simulcast layer. */
+const LAYER_DOWN_DELAY_MS = 3000;
+
 export class Subscriber extends Emitter<Events> {
   private readonly feeds = new Map<string, { feed: RemoteFeed; consumer: types.Consumer }>();
   private readonly pending = new Set<string>();
   /** Peers that left: a consume still in flight for one of them is dropped when it completes. */
   private readonly departed = new Set<string>();
   private closed = false;
+  private readonly layerTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(
     private readonly media: MediaSession,
@@ -145,10 +149,36 @@ export class Subscriber extends Emitter<Events> {
     this.emit('changed', entry.feed);
   }
 
+  /**
+   * Asks the SFU for the simulcast layer that fits the tile. Going up happens at once; going
+   * down waits until the smaller size has held for LAYER_DOWN_DELAY_MS, so the grid re-flowing
+   * while someone joins or leaves does not make every receiver switch resolution (each switch
+   * waits for a key frame of the new layer).
+   */
   async setLayer(consumerId: string, spatialLayer: number): Promise<void> {
     const entry = this.feeds.get(consumerId);
-    if (!entry || entry.feed.source !== 'camera' || entry.feed.spatialLayer === spatialLayer)
+    if (!entry || entry.feed.source !== 'camera') return;
+    const pending = this.layerTimers.get(consumerId);
+    if (pending !== undefined) clearTimeout(pending);
+    this.layerTimers.delete(consumerId);
+    const current = entry.feed.spatialLayer;
+    if (current === spatialLayer) return;
+    if (current !== null && spatialLayer < current) {
+      this.layerTimers.set(
+        consumerId,
+        setTimeout(() => {
+          this.layerTimers.delete(consumerId);
+          void this.applyLayer(consumerId, spatialLayer).catch(() => undefined);
+        }, LAYER_DOWN_DELAY_MS),
+      );
       return;
+    }
+    await this.applyLayer(consumerId, spatialLayer);
+  }
+
+  private async applyLayer(consumerId: string, spatialLayer: number): Promise<void> {
+    const entry = this.feeds.get(consumerId);
+    if (!entry || this.closed || entry.feed.spatialLayer === spatialLayer) return;
     entry.feed.spatialLayer = spatialLayer;
     await this.signalling.request('setConsumerLayers', { consumerId, spatialLayer });
   }
@@ -174,6 +204,8 @@ export class Subscriber extends Emitter<Events> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const timer of this.layerTimers.values()) clearTimeout(timer);
+    this.layerTimers.clear();
     for (const { consumer, feed } of this.feeds.values()) {
       consumer.close();
       this.cryptor.detach(feed.transformId);
