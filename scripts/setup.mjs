@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
 const started = Date.now();
-const log = (line) => process.stderr.write(`[setup +${((Date.now() - started) / 1000).toFixed(1)}s] ${line}\n`);
+const log = (line) =>
+  process.stderr.write(`[setup +${((Date.now() - started) / 1000).toFixed(1)}s] ${line}\n`);
 
 function fail(step, detail) {
   process.stderr.write(`\nsetup failed at step "${step}": ${detail}\n`);
@@ -24,7 +25,11 @@ function fail(step, detail) {
 
 function run(step, cmd, argv, env = {}) {
   log(`${step}: ${cmd} ${argv.join(' ')}`);
-  const res = spawnSync(cmd, argv, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...env } });
+  const res = spawnSync(cmd, argv, {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+  });
   if (res.status !== 0) fail(step, `${cmd} exited with ${res.status ?? res.signal}`);
 }
 
@@ -52,17 +57,23 @@ function newestIn(dir) {
 
 // 1. Node version: mediasoup 3.19.3 and Vite 7 need Node >= 20.19.
 const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 20 || (major === 20 && minor < 19)) fail('node', `Node >= 20.19 is required, this is ${process.version}`);
+if (major < 20 || (major === 20 && minor < 19))
+  fail('node', `Node >= 20.19 is required, this is ${process.version}`);
 
 // 2. npm dependencies. npm records what it installed in node_modules/.package-lock.json.
 // `npm install` rather than `npm ci`: registries that serve only this platform's optional
 // packages (rollup's and esbuild's per-platform binaries) yield a lock file without the other
 // platforms' entries, which `npm ci` refuses; `npm install` follows the same lock and leaves it
 // unchanged.
-if (mtime(path.join(ROOT, 'package-lock.json')) > mtime(path.join(ROOT, 'node_modules', '.package-lock.json'))) {
+if (
+  mtime(path.join(ROOT, 'package-lock.json')) >
+  mtime(path.join(ROOT, 'node_modules', '.package-lock.json'))
+) {
   // mediasoup's own postinstall would try to download or build the worker with pip; our step 3
   // does that job on machines without GitHub or PyPI, so skip it here.
-  run('npm dependencies', 'npm', ['install', '--no-audit', '--no-fund'], { MEDIASOUP_WORKER_BIN: 'skip-postinstall' });
+  run('npm dependencies', 'npm', ['install', '--no-audit', '--no-fund'], {
+    MEDIASOUP_WORKER_BIN: 'skip-postinstall',
+  });
 } else {
   log('npm dependencies: up to date');
 }
@@ -83,10 +94,18 @@ if (args.has('--browser')) {
   const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
   if (!fs.existsSync(chromium)) {
     if (process.getuid?.() !== 0) {
-      fail('chromium', `${chromium} is missing; run: sudo apt-get install -y chromium fonts-dejavu-core fonts-noto-color-emoji`);
+      fail(
+        'chromium',
+        `${chromium} is missing; run: sudo apt-get install -y chromium fonts-dejavu-core fonts-noto-color-emoji`,
+      );
     }
     run('chromium', 'apt-get', ['update', '-q']);
-    run('chromium', 'apt-get', ['install', '-y', '-q', 'chromium', 'fonts-dejavu-core', 'fonts-noto-color-emoji'], { DEBIAN_FRONTEND: 'noninteractive' });
+    run(
+      'chromium',
+      'apt-get',
+      ['install', '-y', '-q', 'chromium', 'fonts-dejavu-core', 'fonts-noto-color-emoji'],
+      { DEBIAN_FRONTEND: 'noninteractive' },
+    );
   }
   log(`chromium: ${execFileSync(chromium, ['--version'], { encoding: 'utf8' }).trim()}`);
 }
