@@ -121,7 +121,7 @@ export class Handshaker {
     if (secrets === null) return;
     if (!checkResponderConfirm(secrets, msg.confirm))
       return this.ctx.warn('HANDSHAKE_FAILED', from);
-    const channel = await PairwiseChannel.create(ann, 'initiator', secrets);
+    const channel = PairwiseChannel.create(ann, 'initiator', secrets);
     this.ctx.establish(peer, channel);
     peer.outbox.unshift({ kind: 'confirm' });
   }
@@ -130,10 +130,7 @@ export class Handshaker {
    * Opens a CHANNEL message on the channel it names. The responder's first authentic message
    * completes its handshake (`establish`). Returns the records, or null after a warning.
    */
-  async openChannel(
-    from: string,
-    msg: Msg<'channel'>,
-  ): Promise<{ peer: Peer; records: ChannelRecord[] } | null> {
+  openChannel(from: string, msg: Msg<'channel'>): { peer: Peer; records: ChannelRecord[] } | null {
     const peer = this.ctx.peers.get(from);
     let channel: PairwiseChannel | null = null;
     let fresh = false;
@@ -146,11 +143,7 @@ export class Handshaker {
       peer.handshake.secrets &&
       equalBytes(peer.handshake.secrets.channelId, msg.channelId)
     ) {
-      channel = await PairwiseChannel.create(
-        peer.handshake.ann,
-        'responder',
-        peer.handshake.secrets,
-      );
+      channel = PairwiseChannel.create(peer.handshake.ann, 'responder', peer.handshake.secrets);
       fresh = true;
     }
     if (peer === undefined || channel === null) {
@@ -164,7 +157,7 @@ export class Handshaker {
       this.ctx.warn('UNKNOWN_CHANNEL', from);
       return null;
     }
-    const opened = await channel.open(msg.header, msg.counter, msg.ciphertext);
+    const opened = channel.open(msg.header, msg.counter, msg.ciphertext);
     if (!opened.ok) {
       this.ctx.warn(opened.reason === 'REPLAY' ? 'CHANNEL_REPLAY' : 'CHANNEL_AUTH_FAILED', from);
       return null;

@@ -142,6 +142,8 @@ export class KeyAgent {
       const peer = this.peers.get(peerId);
       if (peer === undefined) return;
       this.peers.delete(peerId);
+      peer.previousChannel?.close();
+      peer.channel?.close();
       if (peer.verified) {
         this.keys.memberLeft(peer);
         this.rosterDirty = true;
@@ -220,6 +222,10 @@ export class KeyAgent {
       this.closed = true;
       this.keys.close();
       this.handshaker.clear();
+      for (const p of this.peers.values()) {
+        p.channel?.close();
+        p.previousChannel?.close();
+      }
       this.peers.clear();
       return [{ type: 'closed' }];
     });
@@ -290,10 +296,11 @@ export class KeyAgent {
     hello: (from, msg) => this.handshaker.onHello(from, msg),
     init: (from, msg) => this.handshaker.onInit(from, msg),
     resp: (from, msg) => this.handshaker.onResp(from, msg),
-    channel: async (from, msg) => {
-      const opened = await this.handshaker.openChannel(from, msg);
-      if (opened === null) return;
-      for (const rec of opened.records) this.recordHandlers[rec.kind](opened.peer, rec as never);
+    channel: (from, msg) => {
+      const opened = this.handshaker.openChannel(from, msg);
+      if (opened !== null)
+        for (const rec of opened.records) this.recordHandlers[rec.kind](opened.peer, rec as never);
+      return Promise.resolve();
     },
   };
 
@@ -330,6 +337,9 @@ export class KeyAgent {
       peer.userVerified &&= sameIdentity;
       this.keys.memberLeft(peer); // the old session is gone: treat it as a leave
     }
+    // Channels nothing refers to any more: forget their keys.
+    peer.previousChannel?.close();
+    if (prev !== null && !sameSession) prev.close();
     peer.previousChannel = sameSession ? prev : null;
     peer.channel = channel;
     peer.handshake = null;
@@ -343,7 +353,7 @@ export class KeyAgent {
   }
 
   /** End of every input: key work, roster publication, one sealed channel message per peer. */
-  private async finishInput(): Promise<void> {
+  private finishInput(): void {
     this.keys.finish(this.clock.now());
     if (this.rosterDirty) {
       this.rosterDirty = false;
@@ -358,7 +368,7 @@ export class KeyAgent {
       if (p.outbox.length === 0 || p.channel === null) continue;
       const records = p.outbox;
       p.outbox = [];
-      const payload = await p.channel.seal(encodeRecords(records));
+      const payload = p.channel.seal(encodeRecords(records));
       this.emit({ type: 'send', to: p.peerId, payload });
     }
   }
@@ -425,7 +435,7 @@ export class KeyAgent {
       this.effects = [];
       try {
         await fn();
-        await this.finishInput();
+        this.finishInput();
         return this.effects;
       } finally {
         this.effects = [];

@@ -8,8 +8,8 @@
 //                        || identity_I || identity_R || session_I || session_R || n_i || n_r)
 //   dh         = X25519(own session secret, peer session key)       (all-zero output refused)
 //   prk        = HKDF-Extract(salt = channel salt from the room secret, ikm = dh)
-//   okm        = HKDF-Expand(prk, "blindcall/v1 channel" || transcript, 16 + 16 + 32 + 8)
-//              = key I→R | key R→I | confirm key | channel id
+//   okm        = HKDF-Expand(prk, "blindcall/v1 channel" || transcript, 32 + 32 + 32 + 8)
+//              = key I→R | key R→I | confirm key | channel id   (channel keys: ChaCha20-Poly1305)
 //   confirm    = HMAC-SHA256(confirm key, "blindcall/v1 responder" || transcript)
 //
 // Liveness: I accepts R only on a confirm over I's fresh n_i; R accepts I only on a channel message
@@ -24,7 +24,8 @@ import { x25519Shared } from './curves.js';
 import type { VerifiedAnnouncement } from './announcement.js';
 import { CHANNEL_ID_LENGTH } from './wire.js';
 
-export const CHANNEL_KEY_LENGTH = 16;
+/** ChaCha20-Poly1305 key (RFC 8439), one per direction (channel.ts). */
+export const CHANNEL_KEY_LENGTH = 32;
 const CONFIRM_KEY_LENGTH = 32;
 
 export type Role = 'initiator' | 'responder';

@@ -6,7 +6,7 @@
 //   HELLO   0x01    | announcement |                                        (broadcast or directed)
 //   INIT    0x02    | announcement | n_i 16 B |                             (initiator → responder)
 //   RESP    0x03    | announcement | n_i 16 B | n_r 16 B | confirm 32 B |   (responder → initiator)
-//   CHANNEL 0x04    | channel id 8 B | counter u64 | AES-128-GCM(records) incl. 16 B tag |
+//   CHANNEL 0x04    | channel id 8 B | counter u64 | ChaCha20-Poly1305(records) incl. 16 B tag |
 //
 // Announcement layout: announcement.ts. Channel records: records.ts. Handshake: handshake.ts.
 

@@ -1,4 +1,5 @@
 // Unit tests of the key-protocol building blocks (the KeyAgent tests cover how they fit together).
+import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { describe, expect, it } from 'vitest';
 import {
   buildAnnouncement,
@@ -11,9 +12,12 @@ import {
   WireError,
   base64urlDecode,
   base64urlEncode,
+  concat,
   equalBytes,
+  fromHex,
+  utf8Encode as utf8,
 } from '../../../shared/e2ee/bytes.js';
-import { PairwiseChannel } from '../../../shared/e2ee/channel.js';
+import { ChannelClosedError, PairwiseChannel } from '../../../shared/e2ee/channel.js';
 import {
   ed25519Sign,
   ed25519Verify,
@@ -41,7 +45,7 @@ import {
   roomSecurityCode,
   sameCode,
 } from '../../../shared/e2ee/securityCode.js';
-import { decodeRelayMessage } from '../../../shared/e2ee/wire.js';
+import { decodeRelayMessage, encodeChannelHeader } from '../../../shared/e2ee/wire.js';
 import { kidGeneration, kidSlot, ratchetKey } from '../../../shared/sframe/kid.js';
 import { Rng } from './sim/rng.js';
 
@@ -210,33 +214,138 @@ describe('handshake and pairwise channel', () => {
     expect(a.si.sendKey).not.toEqual(b.si.sendKey);
   });
 
+  function channelMessage(payload: Uint8Array) {
+    const m = decodeRelayMessage(payload);
+    if (m.kind !== 'channel') throw new Error('expected a channel message');
+    return m;
+  }
+
+  it('derives 32-byte ChaCha20-Poly1305 keys, one per direction', async () => {
+    const { si } = await pair(6);
+    expect(si.sendKey).toHaveLength(32);
+    expect(si.recvKey).toHaveLength(32);
+    expect(si.channelId).toHaveLength(8);
+  });
+
   it('seals and opens in both directions, refusing replays and tampering', async () => {
     const { si, sr, vi, vr } = await pair(9);
-    const ci = await PairwiseChannel.create(vr, 'initiator', si);
-    const cr = await PairwiseChannel.create(vi, 'responder', sr);
-    const m1 = decodeRelayMessage(await ci.seal(new Uint8Array([1, 2, 3])));
-    if (m1.kind !== 'channel') throw new Error('expected a channel message');
-    expect(await cr.open(m1.header, m1.counter, m1.ciphertext)).toEqual({
+    const ci = PairwiseChannel.create(vr, 'initiator', si);
+    const cr = PairwiseChannel.create(vi, 'responder', sr);
+    const m1 = channelMessage(ci.seal(new Uint8Array([1, 2, 3])));
+    expect(cr.open(m1.header, m1.counter, m1.ciphertext)).toEqual({
       ok: true,
       plaintext: new Uint8Array([1, 2, 3]),
     });
-    expect(await cr.open(m1.header, m1.counter, m1.ciphertext)).toEqual({
+    expect(cr.open(m1.header, m1.counter, m1.ciphertext)).toEqual({
       ok: false,
       reason: 'REPLAY',
     });
-    const m2 = decodeRelayMessage(await cr.seal(new Uint8Array([9])));
-    if (m2.kind !== 'channel') throw new Error('expected a channel message');
+    const m2 = channelMessage(cr.seal(new Uint8Array([9])));
     const bad = m2.ciphertext.slice();
     bad[0] = bad[0]! ^ 1;
-    expect(await ci.open(m2.header, m2.counter, bad)).toEqual({ ok: false, reason: 'AUTH_FAILED' });
-    expect((await ci.open(m2.header, m2.counter, m2.ciphertext)).ok).toBe(true);
+    expect(ci.open(m2.header, m2.counter, bad)).toEqual({ ok: false, reason: 'AUTH_FAILED' });
+    expect(ci.open(m2.header, m2.counter, m2.ciphertext).ok).toBe(true);
     // A message sealed by the initiator cannot be opened by the initiator (direction keys differ).
-    const m3 = decodeRelayMessage(await ci.seal(new Uint8Array([7])));
-    if (m3.kind !== 'channel') throw new Error('expected a channel message');
-    expect(await ci.open(m3.header, m3.counter, m3.ciphertext)).toEqual({
+    const m3 = channelMessage(ci.seal(new Uint8Array([7])));
+    expect(ci.open(m3.header, m3.counter, m3.ciphertext)).toEqual({
       ok: false,
       reason: 'AUTH_FAILED',
     });
+  });
+
+  it('authenticates every byte: header (AAD), ciphertext and tag; forgeries do not move the window', async () => {
+    const { si, sr, vi, vr } = await pair(12);
+    const ci = PairwiseChannel.create(vr, 'initiator', si);
+    const cr = PairwiseChannel.create(vi, 'responder', sr);
+    ci.seal(new Uint8Array([0])); // counter 0 is never delivered
+    const sealed = ci.seal(utf8('a media key record would be here'));
+    for (let i = 0; i < sealed.length; i++) {
+      const t = sealed.slice();
+      t[i] = t[i]! ^ 0x01;
+      let m;
+      try {
+        m = decodeRelayMessage(t);
+      } catch (e) {
+        expect(e, `byte ${i}`).toBeInstanceOf(WireError); // magic or type byte
+        continue;
+      }
+      if (m.kind !== 'channel') throw new Error('expected a channel message');
+      expect(cr.open(m.header, m.counter, m.ciphertext), `byte ${i}`).toEqual({
+        ok: false,
+        reason: 'AUTH_FAILED',
+      });
+    }
+    // A ciphertext moved to another counter (header rewritten) fails too.
+    const m = channelMessage(sealed);
+    const moved = channelMessage(concat(encodeChannelHeader(m.channelId, 5000), m.ciphertext));
+    expect(cr.open(moved.header, moved.counter, moved.ciphertext).ok).toBe(false);
+    // Shorter than a tag: refused, not thrown.
+    expect(cr.open(m.header, m.counter, m.ciphertext.subarray(0, 15))).toEqual({
+      ok: false,
+      reason: 'AUTH_FAILED',
+    });
+    // None of the forgeries (counters 1 and 5000) moved the replay window.
+    expect(cr.open(m.header, m.counter, m.ciphertext)).toEqual({
+      ok: true,
+      plaintext: utf8('a media key record would be here'),
+    });
+    const m0 = channelMessage(ci.seal(new Uint8Array([2])));
+    expect(m0.counter).toBe(2);
+    expect(cr.open(m0.header, m0.counter, m0.ciphertext).ok).toBe(true);
+  });
+
+  it('is RFC 8439 ChaCha20-Poly1305 with nonce 0^32 || counter (u64 BE) and the header as AAD', async () => {
+    const { si, sr, vi, vr } = await pair(13);
+    const ci = PairwiseChannel.create(vr, 'initiator', si);
+    const cr = PairwiseChannel.create(vi, 'responder', sr);
+    // What the channel sealed opens with the bare AEAD and the documented nonce and AAD.
+    const m = channelMessage(ci.seal(utf8('hi')));
+    const aead = chacha20poly1305(si.sendKey, new Uint8Array(12), m.header);
+    expect(aead.decrypt(m.ciphertext)).toEqual(utf8('hi'));
+    // And a message made with the bare AEAD at a counter past 2^32 opens on the channel.
+    const counter = 2 ** 40 + 0x01020304;
+    const header = encodeChannelHeader(si.channelId, counter);
+    const nonce = fromHex('00000000' + '0000010001020304');
+    const ct = chacha20poly1305(sr.recvKey, nonce, header).encrypt(utf8('far'));
+    const far = channelMessage(concat(header, ct));
+    expect(far.counter).toBe(counter);
+    expect(cr.open(far.header, far.counter, far.ciphertext)).toEqual({
+      ok: true,
+      plaintext: utf8('far'),
+    });
+  });
+
+  it('the AEAD passes the RFC 8439 §2.8.2 test vector', () => {
+    const key = fromHex('808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f');
+    const nonce = fromHex('070000004041424344454647');
+    const aad = fromHex('50515253c0c1c2c3c4c5c6c7');
+    const plaintext = utf8(
+      "Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the " +
+        'future, sunscreen would be it.',
+    );
+    const expected = fromHex(
+      'd31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d6' +
+        '3dbea45e8ca9671282fafb69da92728b1a71de0a9e060b2905d6a5b67ecd3b36' +
+        '92ddbd7f2d778b8c9803aee328091b58fab324e4fad675945585808b4831d7bc' +
+        '3ff4def08e4b7a9de576d26586cec64b6116' +
+        '1ae10b594f09e26a7e902ecbd0600691', // tag
+    );
+    expect(chacha20poly1305(key, nonce, aad).encrypt(plaintext)).toEqual(expected);
+    expect(chacha20poly1305(key, nonce, aad).decrypt(expected)).toEqual(plaintext);
+  });
+
+  it('refuses keys of the wrong length and any use after close()', async () => {
+    const { si, vr } = await pair(14);
+    expect(() =>
+      PairwiseChannel.create(vr, 'initiator', { ...si, sendKey: si.sendKey.subarray(0, 16) }),
+    ).toThrow(RangeError);
+    const c = PairwiseChannel.create(vr, 'initiator', si);
+    const m = channelMessage(c.seal(new Uint8Array([1])));
+    c.close();
+    c.close(); // idempotent
+    expect(() => c.seal(new Uint8Array([1]))).toThrow(ChannelClosedError);
+    expect(() => c.open(m.header, m.counter, m.ciphertext)).toThrow(ChannelClosedError);
+    expect(si.sendKey.some((b) => b !== 0)).toBe(true); // the channel wiped its own copy only
   });
 });
 
