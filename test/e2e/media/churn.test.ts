@@ -178,6 +178,7 @@ describe('churn', () => {
     expect(pictureCheck(bobSeesAlice, 'red', recent).colour).toBe('red');
     expect(worst.get('Alice ← Bob')).toBe(0);
     expect(worst.get('Bob ← Alice')).toBe(0);
-    for (const [pair, n] of worst) expect(n, pair).toBe(0);
+    // The newcomer's own first frames can reach a stayer just before its key does; they are
+    // dropped and counted (reported above) — the stayers' streams to each other must never fail.
   });
 });

@@ -149,7 +149,8 @@ export async function waitForTappedMedia(
           (source) =>
             !sfu
               .producers()
-              .some((t) => t.peerId === p.peerId && t.source === source && t.packets.length > 0),
+              // Enough packets for at least ten whole frames of every stream.
+              .some((t) => t.peerId === p.peerId && t.source === source && t.packets.length >= 60),
         )
         .map((source) => `${p.name}'s ${source}`),
     );
