@@ -11,6 +11,8 @@ import type { RoomKeys } from './roomSecret.js';
 export interface AgentContext {
   readonly opts: Required<KeyAgentOptions>;
   readonly peers: ReadonlyMap<string, Peer>;
+  /** How many peers are verified (have a channel): the roster without us. */
+  readonly memberCount: number;
   now(): number;
   random(n: number): Uint8Array;
   emit(e: AgentEffect): void;

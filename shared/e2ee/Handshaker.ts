@@ -123,7 +123,7 @@ export class Handshaker {
       return this.ctx.warn('HANDSHAKE_FAILED', from);
     const channel = PairwiseChannel.create(ann, 'initiator', secrets);
     this.ctx.establish(peer, channel);
-    peer.outbox.unshift({ kind: 'confirm' });
+    peer.queue({ kind: 'confirm' }, true);
   }
 
   /**

@@ -58,6 +58,10 @@ export class KeyAgent {
   private readonly opts: Required<KeyAgentOptions>;
   private readonly clock: { now(): number };
   private readonly peers = new Map<string, Peer>();
+  /** Peers with queued channel records: finishInput visits only these, not every peer. */
+  private readonly queued = new Set<Peer>();
+  /** Verified peers in `peers` (kept in step by establish, handlePeerLeft and close). */
+  private memberCount = 0;
   private readonly warningCounts = new Map<WarningCode, number>();
   private readonly handshaker: Handshaker;
   private readonly keys: MediaKeyScheduler;
@@ -145,6 +149,7 @@ export class KeyAgent {
       peer.previousChannel?.close();
       peer.channel?.close();
       if (peer.verified) {
+        this.memberCount--;
         this.keys.memberLeft(peer);
         this.rosterDirty = true;
       }
@@ -152,7 +157,7 @@ export class KeyAgent {
   }
 
   handleRelay(from: string, payload: Uint8Array): Promise<AgentEffect[]> {
-    return this.run(async () => {
+    return this.run(() => {
       if (!isValidId(from)) return this.warn('INVALID_PEER_ID');
       if (!(payload instanceof Uint8Array) || payload.length > MAX_RELAY_PAYLOAD)
         return this.warn('OVERSIZE', from);
@@ -163,7 +168,7 @@ export class KeyAgent {
         if (e instanceof WireError) return this.warn('MALFORMED', from);
         throw e;
       }
-      await this.dispatch(from, msg);
+      return this.dispatch(from, msg);
     });
   }
 
@@ -189,7 +194,7 @@ export class KeyAgent {
       if (typeof text !== 'string' || utf8Encode(text).length > MAX_CHAT_BYTES)
         throw new KeyAgentError('BAD_INPUT', 'chat text too long');
       const rec: ChannelRecord = { kind: 'chat', sentAt: this.clock.now(), text };
-      for (const p of this.members()) p.outbox.push(rec);
+      for (const p of this.members()) p.queue(rec);
     });
   }
 
@@ -197,8 +202,7 @@ export class KeyAgent {
   setDisplayName(name: string): Promise<AgentEffect[]> {
     return this.run(() => {
       this.displayName = normalizeDisplayName(name);
-      for (const p of this.members())
-        p.outbox.push({ kind: 'displayName', name: this.displayName });
+      for (const p of this.members()) p.queue({ kind: 'displayName', name: this.displayName });
       this.rosterDirty = true;
     });
   }
@@ -227,6 +231,8 @@ export class KeyAgent {
         p.previousChannel?.close();
       }
       this.peers.clear();
+      this.queued.clear();
+      this.memberCount = 0;
       return [{ type: 'closed' }];
     });
     this.queue = p.catch(() => undefined);
@@ -290,8 +296,9 @@ export class KeyAgent {
 
   // ── Dispatch ──────────────────────────────────────────────────────────────────────────────
 
+  // Channel messages (nearly all traffic) are handled synchronously: no await, no extra microtasks.
   private readonly handlers: {
-    [K in RelayMessage['kind']]: (from: string, msg: Msg<K>) => Promise<void>;
+    [K in RelayMessage['kind']]: (from: string, msg: Msg<K>) => void | Promise<void>;
   } = {
     hello: (from, msg) => this.handshaker.onHello(from, msg),
     init: (from, msg) => this.handshaker.onInit(from, msg),
@@ -300,12 +307,11 @@ export class KeyAgent {
       const opened = this.handshaker.openChannel(from, msg);
       if (opened !== null)
         for (const rec of opened.records) this.recordHandlers[rec.kind](opened.peer, rec as never);
-      return Promise.resolve();
     },
   };
 
-  private dispatch(from: string, msg: RelayMessage): Promise<void> {
-    const h = this.handlers[msg.kind] as (from: string, m: RelayMessage) => Promise<void>;
+  private dispatch(from: string, msg: RelayMessage): void | Promise<void> {
+    const h = this.handlers[msg.kind] as (from: string, m: RelayMessage) => void | Promise<void>;
     return h(from, msg);
   }
 
@@ -337,6 +343,7 @@ export class KeyAgent {
       peer.userVerified &&= sameIdentity;
       this.keys.memberLeft(peer); // the old session is gone: treat it as a leave
     }
+    if (prev === null) this.memberCount++;
     // Channels nothing refers to any more: forget their keys.
     peer.previousChannel?.close();
     if (prev !== null && !sameSession) prev.close();
@@ -348,7 +355,7 @@ export class KeyAgent {
     if (sameSession) this.keys.memberRejoined(peer);
     else this.keys.memberJoined(peer);
     if (this.displayName !== this.announcedName)
-      peer.outbox.push({ kind: 'displayName', name: this.displayName });
+      peer.queue({ kind: 'displayName', name: this.displayName });
     this.rosterDirty = true;
   }
 
@@ -364,11 +371,14 @@ export class KeyAgent {
         this.emit({ type: 'securityCodeChanged', code });
       }
     }
-    for (const p of this.peers.values()) {
-      if (p.outbox.length === 0 || p.channel === null) continue;
-      const records = p.outbox;
-      p.outbox = [];
-      const payload = p.channel.seal(encodeRecords(records));
+    for (const p of this.queued) {
+      if (this.peers.get(p.peerId) !== p) {
+        this.queued.delete(p); // left during this input: nothing to send it
+        continue;
+      }
+      if (p.channel === null) continue; // kept until it has a channel
+      this.queued.delete(p);
+      const payload = p.channel.seal(encodeRecords(p.takeOutbox()));
       this.emit({ type: 'send', to: p.peerId, payload });
     }
   }
@@ -380,9 +390,13 @@ export class KeyAgent {
       if (this.self === null) throw new KeyAgentError('NOT_STARTED', 'call start() first');
       return this.self;
     };
+    const memberCount = (): number => this.memberCount;
     return {
       opts: this.opts,
       peers: this.peers,
+      get memberCount(): number {
+        return memberCount();
+      },
       roomId: this.roomId,
       selfPeerId: this.selfPeerId,
       room: this.room,
@@ -402,7 +416,7 @@ export class KeyAgent {
   private peer(peerId: string): Peer {
     let p = this.peers.get(peerId);
     if (p === undefined) {
-      p = new Peer(peerId);
+      p = new Peer(peerId, (q) => this.queued.add(q));
       this.peers.set(peerId, p);
     }
     return p;
@@ -434,7 +448,8 @@ export class KeyAgent {
         throw new KeyAgentError('NOT_STARTED', 'call start() first');
       this.effects = [];
       try {
-        await fn();
+        const pending = fn();
+        if (pending !== undefined) await pending;
         this.finishInput();
         return this.effects;
       } finally {

@@ -11,12 +11,27 @@ import { KID_GEN_MODULUS, kidGeneration } from '../sframe/kid.js';
 type RecordOf<K extends ChannelRecord['kind']> = Extract<ChannelRecord, { kind: K }>;
 const MAX_KID = 1 << 16;
 
+function earliest(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.min(a, b);
+}
+
 export class MediaKeyScheduler {
   private readonly local: LocalSenderKey;
   /** When the coalesced join ratchet is due; null if no newcomer is waiting. */
   private ratchetDueAt: number | null = null;
   /** A requested fresh rekey: made at `dueAt` (coalescing bursts of leaves), switched by `deadline`. */
   private freshRekey: { dueAt: number; deadline: number } | null = null;
+  /**
+   * The per-peer pass of `finish` (who gets which key) runs only when a peer may have come to need
+   * a key (join, re-handshake, fresh key, ratchet, switch) or a retransmission may be due: not on
+   * every input, which would cost O(members) per message, O(members²) per rekey.
+   */
+  private deliveryDue = true;
+  private nextRetryAt = -Infinity;
+  /** The same, over finite times only (peers that never got a key wait for the ratchet): a timer. */
+  private retryDeadline: number | null = null;
+  /** Earliest grace expiry of any remote key; may be early after removals (ticks fix it). */
+  private expiryAt: number | null = null;
 
   constructor(private readonly ctx: AgentContext) {
     this.local = new LocalSenderKey((n) => ctx.random(n), ctx.opts.mediaKeyLength, ctx.now());
@@ -38,6 +53,7 @@ export class MediaKeyScheduler {
     peer.ackedGeneration = -1;
     peer.keyDue = true;
     peer.awaitingRatchet = true;
+    this.deliveryDue = true;
     this.ratchetDueAt ??= this.ctx.now() + this.ctx.opts.joinRatchetDelayMs;
   }
 
@@ -45,6 +61,7 @@ export class MediaKeyScheduler {
   memberRejoined(peer: Peer): void {
     peer.ackedGeneration = -1;
     peer.keyDue = true;
+    this.deliveryDue = true;
   }
 
   /** Leave (or a replaced session): forget its keys; a fresh key for everyone else. */
@@ -83,7 +100,8 @@ export class MediaKeyScheduler {
       const keyBytes = new Uint8Array(rec.key);
       this.ctx.emit({ type: 'remoteKeyAdded', peerId: peer.peerId, kid: rec.kid, keyBytes });
     }
-    peer.outbox.push({ kind: 'keyAck', generation: rec.generation, kid: rec.kid });
+    this.expiryAt = earliest(this.expiryAt, peer.remoteKeys.nextExpiry());
+    peer.queue({ kind: 'keyAck', generation: rec.generation, kid: rec.kid });
   }
 
   onKeyAck(peer: Peer, rec: RecordOf<'keyAck'>): void {
@@ -106,9 +124,13 @@ export class MediaKeyScheduler {
     const interval = this.ctx.opts.rekeyIntervalMs;
     if (interval > 0 && pending === null && now - this.local.lastFreshAt >= interval)
       this.requestFresh(0);
-    for (const p of this.ctx.peers.values())
+    let expiryAt: number | null = null;
+    for (const p of this.ctx.peers.values()) {
       for (const kid of p.remoteKeys.takeExpired(now))
         this.ctx.emit({ type: 'remoteKeyRemoved', peerId: p.peerId, kid });
+      expiryAt = earliest(expiryAt, p.remoteKeys.nextExpiry());
+    }
+    this.expiryAt = expiryAt;
   }
 
   /** End of an input: make a due fresh key, do a due ratchet, queue keys for peers that need them. */
@@ -126,6 +148,7 @@ export class MediaKeyScheduler {
         if (s !== null) slots.add(s);
       }
       this.local.startFresh(now, deadline, slots);
+      this.deliveryDue = true;
       if (members === 0) this.switchToPending();
     }
     // The join ratchet waits for a pending fresh key to be switched to (newcomers receive that
@@ -135,41 +158,69 @@ export class MediaKeyScheduler {
       this.local.ratchet();
       this.publish();
       for (const p of this.ctx.peers.values()) p.awaitingRatchet = false;
+      this.deliveryDue = true;
     }
-    for (const p of this.ctx.peers.values()) {
-      if (!p.verified || (!p.keyDue && now - p.keySentAt < this.ctx.opts.retryMs)) continue;
-      const pending = this.local.pending;
-      const sendCurrent = !this.canDerive(p) && !p.awaitingRatchet;
-      const sendPending = pending !== null && !pending.acked.has(p.peerId);
-      if (!sendCurrent && !sendPending) continue;
-      if (sendCurrent) {
-        const cur = this.local.current;
-        p.outbox.push({ kind: 'mediaKey', generation: cur.generation, kid: cur.kid, key: cur.key });
-      }
-      if (sendPending) {
-        const v = pending.version;
-        p.outbox.push({ kind: 'mediaKey', generation: v.generation, kid: v.kid, key: v.key });
-      }
-      p.keyDue = false;
-      p.keySentAt = now;
-    }
+    if (this.deliveryDue || now >= this.nextRetryAt) this.deliver(now);
   }
 
-  /** Calls `at` with every time at which `tick()` has work. */
+  /**
+   * Queues our key for every peer that is due one. A peer not handled here can come to need a key
+   * only through an event that sets `deliveryDue`, or by its retry time, which `nextRetryAt` tracks
+   * for every peer that still needs a key (acknowledgements only ever reduce the need).
+   */
+  private deliver(now: number): void {
+    const retryMs = this.ctx.opts.retryMs;
+    this.deliveryDue = false;
+    let nextRetryAt = Infinity;
+    let retryDeadline: number | null = null;
+    for (const p of this.ctx.peers.values()) {
+      if (!p.verified) continue;
+      if (p.keyDue || now - p.keySentAt >= retryMs) this.deliverTo(p, now);
+      if (!this.needsKey(p)) continue;
+      const at = p.keySentAt + retryMs;
+      nextRetryAt = Math.min(nextRetryAt, at);
+      if (Number.isFinite(at)) retryDeadline = earliest(retryDeadline, at);
+    }
+    this.nextRetryAt = nextRetryAt;
+    this.retryDeadline = retryDeadline;
+  }
+
+  private deliverTo(p: Peer, now: number): void {
+    const pending = this.local.pending;
+    const sendCurrent = !this.canDerive(p) && !p.awaitingRatchet;
+    const sendPending = pending !== null && !pending.acked.has(p.peerId);
+    if (!sendCurrent && !sendPending) return;
+    if (sendCurrent) {
+      const cur = this.local.current;
+      p.queue({ kind: 'mediaKey', generation: cur.generation, kid: cur.kid, key: cur.key });
+    }
+    if (sendPending) {
+      const v = pending.version;
+      p.queue({ kind: 'mediaKey', generation: v.generation, kid: v.kid, key: v.key });
+    }
+    p.keyDue = false;
+    p.keySentAt = now;
+  }
+
+  /**
+   * Calls `at` with every time at which `tick()` may have work, in O(1): the host asks after every
+   * input. Key retries and expiries are kept up to date as they change; after an acknowledgement or
+   * a removal they may be early, which costs one idle tick that recomputes them.
+   */
   deadlines(at: (t: number | null) => void): void {
     const o = this.ctx.opts;
     at(this.local.pending?.deadline ?? null);
     at(this.ratchetDueAt);
     at(this.freshRekey?.dueAt ?? null);
     if (o.rekeyIntervalMs > 0) at(this.local.lastFreshAt + o.rekeyIntervalMs);
-    for (const p of this.ctx.peers.values()) {
-      at(p.remoteKeys.nextExpiry());
-      if (p.verified && this.needsKey(p)) at(p.keySentAt + o.retryMs);
-    }
+    at(this.expiryAt);
+    at(this.retryDeadline);
   }
 
   close(): void {
     this.local.close();
+    this.expiryAt = null;
+    this.retryDeadline = null;
     for (const p of this.ctx.peers.values()) p.remoteKeys.clear();
   }
 
@@ -187,6 +238,9 @@ export class MediaKeyScheduler {
   }
 
   private allAcked(pending: PendingKey): boolean {
+    // Every member acknowledged ⇒ at least memberCount acknowledgements: a cheap first test, so an
+    // acknowledgement costs O(1) until the last one arrives.
+    if (pending.acked.size < this.ctx.memberCount) return false;
     for (const p of this.ctx.peers.values())
       if (p.verified && !pending.acked.has(p.peerId)) return false;
     return true;
@@ -198,6 +252,7 @@ export class MediaKeyScheduler {
     const v = this.local.switchToPending();
     for (const p of this.ctx.peers.values())
       p.ackedGeneration = pending.acked.has(p.peerId) ? v.generation : -1;
+    this.deliveryDue = true;
     this.publish();
   }
 }

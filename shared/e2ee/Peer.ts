@@ -43,9 +43,26 @@ export class Peer {
   displayName = '';
   userVerified = false;
   /** Records queued during the current input, sealed into one channel message at its end. */
-  outbox: ChannelRecord[] = [];
+  private outbox: ChannelRecord[] = [];
 
-  constructor(readonly peerId: string) {}
+  /** `onQueued` hears of the first record queued since the last `takeOutbox()`. */
+  constructor(
+    readonly peerId: string,
+    private readonly onQueued: (peer: Peer) => void = () => undefined,
+  ) {}
+
+  /** Queues a record for this input's channel message (`first`: ahead of those already queued). */
+  queue(rec: ChannelRecord, first = false): void {
+    if (this.outbox.length === 0) this.onQueued(this);
+    if (first) this.outbox.unshift(rec);
+    else this.outbox.push(rec);
+  }
+
+  takeOutbox(): ChannelRecord[] {
+    const records = this.outbox;
+    this.outbox = [];
+    return records;
+  }
 
   get verified(): boolean {
     return this.channel !== null;

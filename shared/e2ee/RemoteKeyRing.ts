@@ -15,6 +15,8 @@ export type AddOutcome = 'added' | 'duplicate' | 'replaced';
 export class RemoteKeyRing {
   private readonly keys = new Map<number, Held>();
   private newest = -1;
+  /** Earliest `removeAt` of any held key (null if none is scheduled), so ticks cost O(1). */
+  private earliest: number | null = null;
 
   /** Records a key; schedules every older generation for removal at now + grace. */
   add(generation: number, kid: number, key: Uint8Array, now: number, graceMs: number): AddOutcome {
@@ -27,11 +29,13 @@ export class RemoteKeyRing {
     for (const h of this.keys.values()) {
       if (h.generation < this.newest && h.removeAt === null) h.removeAt = now + graceMs;
     }
+    this.earliest = this.scanEarliest();
     return held === undefined ? 'added' : 'replaced';
   }
 
   /** KIDs whose grace window is over; they are forgotten. */
   takeExpired(now: number): number[] {
+    if (this.earliest === null || this.earliest > now) return [];
     const out: number[] = [];
     for (const [kid, h] of this.keys) {
       if (h.removeAt !== null && h.removeAt <= now) {
@@ -40,14 +44,12 @@ export class RemoteKeyRing {
         out.push(kid);
       }
     }
+    this.earliest = this.scanEarliest();
     return out;
   }
 
   nextExpiry(): number | null {
-    let t: number | null = null;
-    for (const h of this.keys.values())
-      if (h.removeAt !== null && (t === null || h.removeAt < t)) t = h.removeAt;
-    return t;
+    return this.earliest;
   }
 
   /** Removes everything (the sender left); returns the KIDs. */
@@ -56,6 +58,7 @@ export class RemoteKeyRing {
     for (const h of this.keys.values()) wipe(h.key);
     this.keys.clear();
     this.newest = -1;
+    this.earliest = null;
     return kids;
   }
 
@@ -63,6 +66,13 @@ export class RemoteKeyRing {
   newestSlot(): number | null {
     for (const [kid, h] of this.keys) if (h.generation === this.newest) return kidSlot(kid);
     return null;
+  }
+
+  private scanEarliest(): number | null {
+    let t: number | null = null;
+    for (const h of this.keys.values())
+      if (h.removeAt !== null && (t === null || h.removeAt < t)) t = h.removeAt;
+    return t;
   }
 
   kids(): number[] {

@@ -54,8 +54,13 @@ export function lp(b: Uint8Array): Bytes {
 }
 
 export class Writer {
-  private buf = new Uint8Array(256);
+  private buf: Uint8Array<ArrayBuffer>;
   private n = 0;
+
+  /** `capacity`: expected size; the buffer grows as needed. */
+  constructor(capacity = 256) {
+    this.buf = new Uint8Array(capacity);
+  }
 
   private ensure(k: number): void {
     if (this.n + k <= this.buf.length) return;

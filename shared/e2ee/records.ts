@@ -35,8 +35,11 @@ const RecordType = {
   chat: 0x05,
 } as const;
 
+/** Writer capacity that fits every record but names and chat without growing. */
+const SMALL_RECORD = 64;
+
 function body(rec: ChannelRecord): Bytes {
-  const w = new Writer();
+  const w = new Writer(SMALL_RECORD);
   switch (rec.kind) {
     case 'confirm':
       break;
@@ -61,7 +64,7 @@ function body(rec: ChannelRecord): Bytes {
 }
 
 export function encodeRecords(records: readonly ChannelRecord[]): Bytes {
-  const w = new Writer();
+  const w = new Writer(SMALL_RECORD * records.length);
   for (const rec of records) w.u8(RecordType[rec.kind]).var16(body(rec));
   return w.finish();
 }

@@ -72,7 +72,7 @@ export function encodeResp(
 }
 
 export function encodeChannelHeader(channelId: Uint8Array, counter: number): Bytes {
-  return new Writer()
+  return new Writer(CHANNEL_HEADER_LENGTH)
     .u8(PROTOCOL_MAGIC)
     .u8(MessageType.CHANNEL)
     .bytes(channelId)

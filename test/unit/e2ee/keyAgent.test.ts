@@ -88,6 +88,29 @@ describe('KeyAgent basics', () => {
     expect(a.warnings('KEY_ACK_TIMEOUT')).toBe(1);
   });
 
+  it('a lost key is re-sent at the time nextDeadline() names; the switch follows its acknowledgement', async () => {
+    const w = new World(8);
+    const a = await w.join('a');
+    await w.join('b');
+    await w.join('c');
+    await w.settle();
+    const kid0 = a.agent.currentKid;
+    let dropped = 0;
+    w.intercept = (m) => (m.from === 'a' && m.to === 'c' && dropped++ === 0 ? null : m);
+    const t0 = w.now;
+    await a.apply(await a.agent.rekey(), w);
+    await w.deliverAll();
+    expect(dropped).toBe(1); // a's key to c was lost; b's acknowledgement arrived
+    expect(a.agent.currentKid).toBe(kid0);
+    expect(a.agent.nextDeadline()).toBe(t0 + 500); // the retry, before the 1 s switch timeout
+    w.now = t0 + 500;
+    await a.apply(await a.agent.tick(), w);
+    await w.deliverAll();
+    expect(a.agent.currentKid).not.toBe(kid0);
+    expect(a.warnings('KEY_ACK_TIMEOUT')).toBe(0);
+    expect(await allDecryptAll(w)).toEqual([]);
+  });
+
   it('rekey on demand and periodic rekey produce fresh keys everyone can use', async () => {
     const w = new World(6, 'room-r', { rekeyIntervalMs: 60_000 });
     const a = await w.join('a');
