@@ -33,6 +33,12 @@ const ANNOUNCEMENT_CACHE_SIZE = 1024;
 
 export class Handshaker {
   private readonly annCache = new Map<string, VerifiedAnnouncement>();
+  /**
+   * Peers that may have a handshake or HELLO timer: added wherever one can start (`watch`), dropped
+   * lazily by `deadlines`, so the host's nextDeadline() after every input costs O(1) in a settled
+   * room instead of a pass over every member.
+   */
+  private readonly unsettled = new Set<Peer>();
 
   constructor(private readonly ctx: HandshakeContext) {}
 
@@ -41,6 +47,7 @@ export class Handshaker {
     if (ann === null) return;
     const peer = this.ctx.peer(from);
     peer.known = true;
+    this.watch(peer);
     // A HELLO from a session we already verified means that side lost the handshake (e.g. its
     // responder state timed out): run a new one; the current channel stays until it completes.
     if (peer.handshake !== null && equalBytes(peer.handshake.ann.sessionKey, ann.sessionKey)) {
@@ -88,6 +95,7 @@ export class Handshaker {
     if (secrets === null) return;
     const resp = encodeResp(this.ctx.self.raw, msg.nI, nR, responderConfirm(secrets));
     const now = this.ctx.now();
+    this.watch(peer);
     peer.handshake = {
       role: 'responder',
       ann,
@@ -152,6 +160,7 @@ export class Handshaker {
       const p = peer ?? this.ctx.peer(from);
       if (p.channel === null && p.handshake === null) {
         p.known = true;
+        this.watch(p);
         this.sendHello(p);
       }
       this.ctx.warn('UNKNOWN_CHANNEL', from);
@@ -213,10 +222,17 @@ export class Handshaker {
     this.ctx.emit({ type: 'send', to: peer.peerId, payload: encodeHello(this.ctx.self.raw) });
   }
 
+  /** A handshake or HELLO timer may start for this peer (see `unsettled`). */
+  watch(peer: Peer): void {
+    this.unsettled.add(peer);
+  }
+
   deadlines(at: (t: number | null) => void): void {
     const o = this.ctx.opts;
-    for (const p of this.ctx.peers.values()) {
-      if (p.handshake !== null)
+    for (const p of this.unsettled) {
+      if (this.ctx.peers.get(p.peerId) !== p)
+        this.unsettled.delete(p); // forgotten or left
+      else if (p.handshake !== null)
         at(
           Math.min(
             p.handshake.lastSentAt + o.retryMs,
@@ -225,11 +241,13 @@ export class Handshaker {
         );
       else if (!p.verified && (p.reported || p.known))
         at(Math.max(p.nextHelloAt, p.helloSentAt + o.retryMs));
+      else this.unsettled.delete(p); // settled: only a new watch() brings it back
     }
   }
 
   clear(): void {
     this.annCache.clear();
+    this.unsettled.clear();
   }
 
   private async verifyAnn(

@@ -132,6 +132,7 @@ export class KeyAgent {
       const peer = this.peer(peerId);
       peer.reported = true;
       peer.helloAttempts = 0;
+      this.handshaker.watch(peer);
       // Our broadcast HELLO, or theirs, normally does the job; a direct HELLO follows after
       // retryMs if nothing happened (tick).
       if (!peer.verified && peer.handshake === null)

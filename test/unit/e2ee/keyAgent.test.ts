@@ -214,6 +214,18 @@ describe('KeyAgent basics', () => {
     for (const m of w.members.values()) expect(m.rosterIds()).toEqual([...w.members.keys()].sort());
   });
 
+  it("nextDeadline() names a reported peer's HELLO retry, and forgets it once the peer left", async () => {
+    const w = new World(11);
+    const a = await w.join('a');
+    await w.settle();
+    const idle = a.agent.nextDeadline(); // only the periodic rekey
+    expect(idle).toBe(600_000);
+    await a.apply(await a.agent.handlePeerJoined('ghost'), w);
+    expect(a.agent.nextDeadline()).toBe(w.now + 500);
+    await a.apply(await a.agent.handlePeerLeft('ghost'), w);
+    expect(a.agent.nextDeadline()).toBe(idle);
+  });
+
   it('a stored identity keeps the pairwise code across calls; the room code is per room', async () => {
     const idA = IdentityKey.generate(new Rng(1).bytes).toBytes();
     const idB = IdentityKey.generate(new Rng(2).bytes).toBytes();
