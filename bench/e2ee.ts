@@ -12,8 +12,6 @@
  *
  *   npx tsx bench/e2ee.ts [--rooms 10,50,100] [--repeat 3]
  */
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import { KeyAgent, type AgentEffect } from '../shared/e2ee/index.js';
 import { SFrameContext, makeKid } from '../shared/sframe/index.js';
 
@@ -171,16 +169,6 @@ class Room {
   }
 }
 
-/**
- * Collects garbage left by the room's setup so that a major GC it would cause is not charged to the
- * measured rekey (one process holds every member's state; a browser holds one). Node-only.
- */
-const collectGarbage: () => void = (() => {
-  v8.setFlagsFromString('--expose-gc');
-  const gc = vm.runInNewContext('gc') as (() => void) | undefined;
-  return gc ?? ((): void => undefined);
-})();
-
 /** CPU time of the whole process (all threads: JIT, GC) in ms, and wall time, around `fn`. */
 async function measure(fn: () => Promise<void>): Promise<{ cpuMs: number; wallMs: number }> {
   const cpu0 = process.cpuUsage();
@@ -209,7 +197,6 @@ async function rekeyAfterLeave(room: Room, leaver: string): Promise<RekeySample>
   room.sentMessages = 0;
   room.keyEffects.clear();
   room.collectKeys = true;
-  collectGarbage();
   const { cpuMs, wallMs } = await measure(async () => {
     await room.leave(leaver);
     await room.settle(300);
@@ -220,7 +207,6 @@ async function rekeyAfterLeave(room: Room, leaver: string): Promise<RekeySample>
   // importKey), measured apart: it is the frame path's cost, not the key protocol's.
   let installs = 0;
   const contexts = [...room.agents.keys()].map(() => new SFrameContext());
-  collectGarbage();
   const install = await measure(async () => {
     let i = 0;
     for (const id of room.agents.keys()) {
