@@ -28,6 +28,12 @@ function rtpPacket(seq: number, ts: number, ssrc: number, payload: Uint8Array): 
   return Buffer.concat([header, payload]);
 }
 
+/** RFC 5761 section 4: with the marker bit masked off, RTCP packet types fall in 64..95. */
+function isRtcp(packet: Buffer): boolean {
+  const type = packet[1]! & 0x7f;
+  return type >= 64 && type <= 95;
+}
+
 /** Returns the RTP payload: skips CSRCs and the header extension the SFU may add, and padding. */
 function rtpPayload(packet: Buffer): Buffer {
   const csrcCount = packet[0]! & 0x0f;
@@ -57,7 +63,11 @@ it('forwards RTP from a producer to a consumer with byte-identical payloads', as
   const receiver = dgram.createSocket('udp4');
   await new Promise<void>((r) => receiver.bind(0, '127.0.0.1', r));
   const received: Buffer[] = [];
-  receiver.on('message', (m) => received.push(m));
+  // The consumer's transport also sends RTCP (sender reports, SDES) on the same port (rtcp-mux);
+  // keep only RTP, told apart by payload type as RFC 5761 section 4 does.
+  receiver.on('message', (m) => {
+    if (!isRtcp(m)) received.push(m);
+  });
   const egress = await room.router.createPlainTransport({
     listenInfo,
     rtcpMux: true,
