@@ -15,6 +15,7 @@ import { ProtocolError } from '../../shared/protocol/index.js';
 import type { Logger } from '../logger.js';
 import { createLogger } from '../logger.js';
 import { MEDIA_CODECS } from '../media/codecs.js';
+import { LayerWatch } from '../media/LayerWatch.js';
 import type { WorkerSlot } from '../media/WorkerPool.js';
 import { TypedEmitter } from '../TypedEmitter.js';
 import type { Notify, ProducerData, TransportData } from './Peer.js';
@@ -38,6 +39,8 @@ export class Room extends TypedEmitter<Events> {
   readonly peers = new Map<string, Peer>();
   private closedReason: RoomCloseReason | null = null;
   private readonly log: Logger;
+  /** Fast simulcast failover, per simulcast video producer (by producer id). */
+  private readonly layerWatches = new Map<string, LayerWatch>();
 
   private constructor(
     readonly id: string,
@@ -165,6 +168,10 @@ export class Room extends TypedEmitter<Events> {
       throw new ProtocolError('NOT_JOINED', 'left the room while producing');
     }
     peer.addProducer(producer);
+    if (LayerWatch.appliesTo(producer)) {
+      this.layerWatches.set(producer.id, new LayerWatch(producer));
+      producer.observer.once('close', () => this.layerWatches.delete(producer.id));
+    }
     if (producer.kind === 'audio') {
       this.speakerObserver.addProducer({ producerId: producer.id }).catch((err: unknown) => {
         this.log.warn('active speaker observer refused producer', {
@@ -209,6 +216,7 @@ export class Room extends TypedEmitter<Events> {
       throw new ProtocolError('NOT_JOINED', 'left the room while consuming');
     }
     peer.addConsumer(consumer);
+    this.layerWatches.get(req.producerId)?.add(consumer);
     const consumerId = consumer.id;
     consumer.on('producerclose', () => peer.notify('consumerClosed', { consumerId }));
     consumer.on('producerpause', () => peer.notify('consumerPaused', { consumerId }));
@@ -222,6 +230,21 @@ export class Room extends TypedEmitter<Events> {
       rtpParameters: consumer.rtpParameters,
       producerPaused: consumer.producerPaused,
     };
+  }
+
+  /** The receiver's preferred layers; a stopped simulcast layer may still hold it lower. */
+  async setConsumerLayers(
+    peer: Peer,
+    consumerId: string,
+    layers: types.ConsumerLayers,
+  ): Promise<void> {
+    const consumer = peer.consumer(consumerId);
+    if (consumer.type !== 'simulcast' && consumer.type !== 'svc') {
+      throw new ProtocolError('INVALID_STATE', `consumer ${consumerId} has no layers`);
+    }
+    const watch = this.layerWatches.get(consumer.producerId);
+    if (watch) await watch.setRequested(consumer, layers);
+    else await consumer.setPreferredLayers(layers);
   }
 
   relay(from: Peer, to: string | null, payload: Uint8Array): void {
@@ -242,6 +265,8 @@ export class Room extends TypedEmitter<Events> {
     this.closedReason = reason;
     for (const peer of this.peers.values()) peer.close();
     this.peers.clear();
+    for (const watch of this.layerWatches.values()) watch.close();
+    this.layerWatches.clear();
     this.router.close();
     this.log.info('room closed', { reason });
     this.emit('close', reason);

@@ -108,11 +108,10 @@ export const handlers: { [K in RequestName]: Handler<K> } = {
   },
 
   setConsumerLayers: async (session, { consumerId, spatialLayer, temporalLayer }) => {
-    const consumer = session.joined().peer.consumer(consumerId);
-    if (consumer.type !== 'simulcast' && consumer.type !== 'svc') {
-      throw new ProtocolError('INVALID_STATE', `consumer ${consumerId} has no layers`);
-    }
-    await consumer.setPreferredLayers(
+    const { room, peer } = session.joined();
+    await room.setConsumerLayers(
+      peer,
+      consumerId,
       temporalLayer === undefined ? { spatialLayer } : { spatialLayer, temporalLayer },
     );
     return {};
