@@ -27,6 +27,29 @@ function opts(
   return { transformId: `${role}-${peerId ?? 'self'}`, role, media, peerId };
 }
 
+/** A pipe fed by hand: `push` frames, then `end()` resolves with what came out. */
+function feed(pipe: FramePipe): {
+  push: (f: Frame) => void;
+  out: Frame[];
+  end: () => Promise<Frame[]>;
+} {
+  const out: Frame[] = [];
+  let ctl!: ReadableStreamDefaultController<EncodedFrame>;
+  const readable = new ReadableStream<EncodedFrame>({ start: (c) => void (ctl = c) });
+  const done = pipe.run(readable, new WritableStream({ write: (f) => void out.push(f) }));
+  return {
+    push: (f) => ctl.enqueue(f as unknown as EncodedFrame),
+    out,
+    end: async () => {
+      ctl.close();
+      await done;
+      return out;
+    },
+  };
+}
+
+const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 /** Runs frames through a pipe and returns what came out. */
 async function run(pipe: FramePipe, frames: Frame[]): Promise<Frame[]> {
   const out: Frame[] = [];
@@ -108,7 +131,7 @@ describe('FramePipe (receive)', () => {
 
   it('drops frames it has no key for (UNKNOWN_KID) and frames with a wrong key (AUTH_FAILED)', async () => {
     const { sealed } = await sealedFrames(KEY_A, 33, 2);
-    const noKey = new FramePipe(new SFrameContext(), opts('recv', 'alice'), () => undefined);
+    const noKey = new FramePipe(new SFrameContext(), opts('recv', 'alice'), () => undefined, 0);
     expect(await run(noKey, sealed.map(copy))).toHaveLength(0);
     expect(noKey.stats().dropped).toEqual({ UNKNOWN_KID: 2 });
 
@@ -155,7 +178,7 @@ describe('FramePipe (receive)', () => {
     const { sealed } = await sealedFrames(KEY_A, 3, 2);
     const rx = new SFrameContext();
     const recovered: string[] = [];
-    const pipe = new FramePipe(rx, opts('recv', 'alice'), (id) => recovered.push(id));
+    const pipe = new FramePipe(rx, opts('recv', 'alice'), (id) => recovered.push(id), 0);
     await run(pipe, [copy(sealed[0]!)]); // no key yet: dropped
     await rx.addReceiverKey(3, KEY_A, 'alice');
     await run(pipe, [copy(sealed[1]!)]);
@@ -170,5 +193,49 @@ describe('FramePipe (receive)', () => {
     const pipe = new FramePipe(rx, opts('recv', 'alice'), () => undefined);
     pipe.stop();
     expect(await run(pipe, sealed)).toHaveLength(0);
+  });
+
+  it('holds frames that overtook their key, and delivers them in order once it arrives', async () => {
+    const { plain, sealed } = await sealedFrames(KEY_A, 21, 3);
+    const rx = new SFrameContext();
+    const recovered: string[] = [];
+    const pipe = new FramePipe(rx, opts('recv', 'alice'), (id) => recovered.push(id), 60_000);
+    const f = feed(pipe);
+    f.push(copy(sealed[0]!));
+    f.push(copy(sealed[1]!));
+    await tick(20);
+    expect(f.out).toHaveLength(0); // waiting, not dropped
+    await rx.addReceiverKey(21, KEY_A, 'alice');
+    pipe.keysChanged();
+    f.push(copy(sealed[2]!));
+    const out = await f.end();
+    expect(out.map((x) => [...bytes(x)])).toEqual(plain.map((x) => [...bytes(x)]));
+    expect(pipe.stats()).toMatchObject({ frames: 3, kid: 21, dropped: {} });
+    expect(recovered).toEqual([]); // nothing was lost: no key frame needed
+  });
+
+  it('drops a frame whose key does not come within the wait, counted as UNKNOWN_KID', async () => {
+    const { sealed } = await sealedFrames(KEY_A, 22, 1);
+    const pipe = new FramePipe(new SFrameContext(), opts('recv', 'alice'), () => undefined, 30);
+    const f = feed(pipe);
+    f.push(copy(sealed[0]!));
+    await tick(120);
+    expect(pipe.stats().dropped).toEqual({ UNKNOWN_KID: 1 });
+    expect(await f.end()).toHaveLength(0);
+  });
+
+  it('lets frames under known keys pass while a frame under an unknown KID waits', async () => {
+    const stray = await sealedFrames(KEY_B, 99, 1); // a KID nobody gave us (e.g. injected)
+    const { plain, sealed } = await sealedFrames(KEY_A, 23, 2);
+    const rx = new SFrameContext();
+    await rx.addReceiverKey(23, KEY_A, 'alice');
+    const pipe = new FramePipe(rx, opts('recv', 'alice'), () => undefined, 60_000);
+    const f = feed(pipe);
+    f.push(copy(stray.sealed[0]!));
+    for (const s of sealed) f.push(copy(s));
+    await tick(20);
+    expect(f.out.map((x) => [...bytes(x)])).toEqual(plain.map((x) => [...bytes(x)]));
+    await f.end();
+    expect(pipe.stats().dropped).toEqual({ UNKNOWN_KID: 1 }); // still waiting when the stream ended
   });
 });

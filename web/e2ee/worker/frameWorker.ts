@@ -69,9 +69,10 @@ const handlers: Handlers = {
   setSenderKey: (msg) =>
     enqueueKeyOp(msg.kind, msg.keyBytes, () => ctx.setSenderKey(msg.kid, msg.keyBytes)),
   addReceiverKey: (msg) =>
-    enqueueKeyOp(msg.kind, msg.keyBytes, () =>
-      ctx.addReceiverKey(msg.kid, msg.keyBytes, msg.peerId),
-    ),
+    enqueueKeyOp(msg.kind, msg.keyBytes, async () => {
+      await ctx.addReceiverKey(msg.kid, msg.keyBytes, msg.peerId);
+      for (const pipe of pipes.values()) pipe.keysChanged(); // frames may be waiting for it
+    }),
   removeReceiverKey: (msg) => {
     keyQueue = keyQueue.then(() => ctx.removeReceiverKey(msg.kid, msg.peerId ?? undefined));
   },
