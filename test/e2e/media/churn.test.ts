@@ -76,7 +76,10 @@ describe('churn', () => {
     await join(alice, link);
     await join(bob, link);
     await Promise.all([waitForCall(alice.page, 1), waitForCall(bob.page, 1)]);
-    await alice.page.waitForTimeout(2000);
+    // Settle before the baseline: frames sent before the two had each other's keys wait up to 3 s
+    // in the frame worker for a key that may never come (a key the sender ratcheted away from
+    // before the other could receive it), and only then count as failures.
+    await alice.page.waitForTimeout(3500);
     const start = Date.now();
     await Promise.all([resetProbe(alice.page), resetProbe(bob.page)]);
     const [a0, b0] = await Promise.all([diagnostics(alice.page), diagnostics(bob.page)]);
@@ -141,6 +144,12 @@ describe('churn', () => {
     const bobSeesAlice = rb.video.find((v) => v.peerId === alice.peerId && v.source === 'camera');
     const at = (t: number | null | undefined): string =>
       t ? `${Math.round((t - start) / 100) / 10} s in` : '-';
+    const gaps = (v: typeof aliceSeesBob): string =>
+      JSON.stringify(
+        (v?.longGaps ?? []).map(
+          ([s, e, w0, w1]) => `${Math.round(e - s)} ms ${w0}→${w1} (${at(e)})`,
+        ),
+      );
     const aFreezes = freezes(ra, bob.peerId!);
     const bFreezes = freezes(rb, alice.peerId!);
     const show = (f: Freeze[]): string =>
@@ -154,6 +163,7 @@ describe('churn', () => {
         `Alice sees Bob: ${aliceSeesBob?.frames} frames, longest gap ${aliceSeesBob?.maxGapMs} ms (${at(aliceSeesBob?.maxGapAt)})`,
         `Bob sees Alice: ${bobSeesAlice?.frames} frames, longest gap ${bobSeesAlice?.maxGapMs} ms (${at(bobSeesAlice?.maxGapAt)})`,
         `freezes over 1 s — Alice sees Bob: ${show(aFreezes)}; Bob sees Alice: ${show(bFreezes)}`,
+        `all gaps over 0.5 s — Alice sees Bob: ${gaps(aliceSeesBob)}; Bob sees Alice: ${gaps(bobSeesAlice)}`,
         `decrypt failures before the churn: ${JSON.stringify(Object.fromEntries(baseline))} ` +
           `(Alice ${JSON.stringify(a0.senders[0]?.failuresByReason)}, Bob ${JSON.stringify(b0.senders[0]?.failuresByReason)})`,
         `most decrypt failures added during the churn: ${JSON.stringify(Object.fromEntries(worst))}`,
@@ -163,22 +173,15 @@ describe('churn', () => {
     expect(aliceSeesBob?.frames).toBeGreaterThan(100);
     expect(bobSeesAlice?.frames).toBeGreaterThan(100);
     // A freeze of the remote picture while the page's own camera preview was frozen too is the
-    // machine starving the page (2 shared cores), not the call.
-    // A freeze that ends in a different picture width is a simulcast layer switch the SFU made
-    // on its own: on this loopback machine under CPU starvation, the receiver's bandwidth
-    // estimate drops when a newcomer's streams start, the SFU lowers the layer, and the switch
-    // waits for a key frame of the new layer. That is reported above and is a known limitation
-    // (see the closing note of the issue); a freeze without a layer switch is a failure.
-    const counted = (f: Freeze): boolean =>
-      !f.pageStalled && f.widths.split('→')[0] === f.widths.split('→')[1];
+    // machine starving the page (2 shared cores), not the call: reported above, not counted.
+    const counted = (f: Freeze): boolean => !f.pageStalled;
     expect(aFreezes.filter(counted)).toEqual([]);
     expect(bFreezes.filter(counted)).toEqual([]);
     const recent = ra.now - 4000;
     expect(pictureCheck(aliceSeesBob, 'green', recent).colour).toBe('green');
     expect(pictureCheck(bobSeesAlice, 'red', recent).colour).toBe('red');
-    expect(worst.get('Alice ← Bob')).toBe(0);
-    expect(worst.get('Bob ← Alice')).toBe(0);
-    // The newcomer's own first frames can reach a stayer just before its key does; they are
-    // dropped and counted (reported above) — the stayers' streams to each other must never fail.
+    // Every stream a stayer receives, the other stayer's and each newcomer's (whose first frames
+    // may overtake its key and wait for it in the frame worker), decrypts without a failure.
+    for (const [stream, n] of worst) expect(n, stream).toBe(0);
   });
 });
