@@ -17,7 +17,7 @@
 // only here and wiped by `close()`.
 
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { concat, wipe, type Bytes } from './bytes.js';
+import { wipe, type Bytes } from './bytes.js';
 import { ReplayWindow } from '../sframe/replay.js';
 import { CHANNEL_KEY_LENGTH, type ChannelSecrets, type Role } from './handshake.js';
 import type { VerifiedAnnouncement } from './announcement.js';
@@ -84,8 +84,14 @@ export class PairwiseChannel {
     if (this.sendCounter >= MAX_COUNTER) throw new RangeError('channel counter exhausted');
     const counter = this.sendCounter++;
     const header = encodeChannelHeader(this.id, counter);
-    const ct = chacha20poly1305(this.sendKey, nonce(counter), header).encrypt(plaintext);
-    return concat(header, ct);
+    // One buffer for the whole message: the AEAD writes ciphertext and tag after the header.
+    const message = new Uint8Array(header.length + plaintext.length + CHANNEL_TAG_LENGTH);
+    message.set(header);
+    chacha20poly1305(this.sendKey, nonce(counter), header).encrypt(
+      plaintext,
+      message.subarray(header.length),
+    );
+    return message;
   }
 
   /** `header` is the message's first CHANNEL_HEADER_LENGTH bytes, carrying `counter`. */
