@@ -10,7 +10,7 @@ import type { types } from 'mediasoup';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { LayerWatch } from '../../sfu/media/LayerWatch.js';
 import type { Sfu } from '../../sfu/Sfu.js';
-import { startSfu, until } from './harness/sfu.js';
+import { consumeToSocket, startSfu, until } from './harness/sfu.js';
 
 let sfu: Sfu;
 const sockets: dgram.Socket[] = [];
@@ -85,16 +85,7 @@ async function setUp(): Promise<{
   const sink = dgram.createSocket('udp4');
   sockets.push(sink);
   await new Promise<void>((r) => sink.bind(0, '127.0.0.1', r));
-  const egress = await room.router.createPlainTransport({
-    listenInfo,
-    rtcpMux: true,
-    comedia: false,
-  });
-  await egress.connect({ ip: '127.0.0.1', port: sink.address().port });
-  const consumer = await egress.consume({
-    producerId: producer.id,
-    rtpCapabilities: room.router.rtpCapabilities,
-  });
+  const consumer = await consumeToSocket(room.router, producer.id, sink);
   expect(consumer.type).toBe('simulcast');
   watch = new LayerWatch(producer, { pollMs: 50, stallMs: 250, resumeMs: 400 });
   watch.add(consumer);

@@ -8,7 +8,7 @@ import dgram from 'node:dgram';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { RTCPeerConnection } from 'werift';
 import type { Sfu } from '../../sfu/Sfu.js';
-import { joinRoom, startSfu, TestClient, until } from './harness/sfu.js';
+import { consumeToSocket, joinRoom, startSfu, TestClient, until } from './harness/sfu.js';
 
 let sfu: Sfu;
 beforeEach(async () => {
@@ -68,17 +68,7 @@ it('forwards RTP from a producer to a consumer with byte-identical payloads', as
   receiver.on('message', (m) => {
     if (!isRtcp(m)) received.push(m);
   });
-  const egress = await room.router.createPlainTransport({
-    listenInfo,
-    rtcpMux: true,
-    comedia: false,
-  });
-  await egress.connect({ ip: '127.0.0.1', port: receiver.address().port });
-  const consumer = await egress.consume({
-    producerId: producer.id,
-    rtpCapabilities: room.router.rtpCapabilities,
-    paused: false,
-  });
+  const consumer = await consumeToSocket(room.router, producer.id, receiver);
 
   const sender = dgram.createSocket('udp4');
   const payloads = Array.from({ length: 50 }, (_, i) => {

@@ -2,6 +2,8 @@
  * Integration-test harness: a real SFU (real mediasoup worker, real HTTP and socket.io server on
  * an ephemeral port) and typed socket.io clients that speak the protocol.
  */
+import type { Socket as Socket4 } from 'node:dgram';
+import type { types } from 'mediasoup';
 import { io, type Socket } from 'socket.io-client';
 import type {
   Ack,
@@ -121,4 +123,22 @@ export async function until(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * Consumes `producerId` through a PlainTransport (rtcp-mux) that sends to `socket`, a bound UDP
+ * socket on 127.0.0.1: how integration tests receive what the SFU forwards.
+ */
+export async function consumeToSocket(
+  router: types.Router,
+  producerId: string,
+  socket: Socket4,
+): Promise<types.Consumer> {
+  const egress = await router.createPlainTransport({
+    listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+    rtcpMux: true,
+    comedia: false,
+  });
+  await egress.connect({ ip: '127.0.0.1', port: socket.address().port });
+  return egress.consume({ producerId, rtpCapabilities: router.rtpCapabilities });
 }
