@@ -83,8 +83,11 @@ describe('pre-join', () => {
     const p = await page();
     await p.goto(`${server.url}/r/room1#${SECRET}`);
     await p.locator('[data-test=preview-video]').waitFor();
-    expect(await p.locator('[data-test=pick-camera] option').count()).toBeGreaterThan(0);
-    expect(await p.locator('[data-test=pick-microphone] option').count()).toBeGreaterThan(0);
+    // The device lists fill in when enumerateDevices() answers, which may be after the preview.
+    await expect.poll(() => p.locator('[data-test=pick-camera] option').count()).toBeGreaterThan(0);
+    await expect
+      .poll(() => p.locator('[data-test=pick-microphone] option').count())
+      .toBeGreaterThan(0);
     await p.locator('[data-test=toggle-camera]').click();
     await expect
       .poll(() => p.locator('[data-test=toggle-camera]').getAttribute('aria-pressed'))
