@@ -10,9 +10,8 @@
 // decode; Opus plaintext has a steady TOC byte where the forwarded bytes are uniform. Names
 // typed into the pages and the room secret appear in no relayed byte (RTP or signalling) and no
 // server log.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRoomLink, waitForCall } from '../harness/call.js';
-import { ensureWebBuild } from '../harness/servers.js';
 import { kidSlot } from '../../../shared/sframe/index.js';
 import {
   containsBytes,
@@ -24,30 +23,13 @@ import {
 } from './support/ciphertext.js';
 import { classifyColour } from './support/mediaProbe.js';
 import { seesAndHears, waitToSeeAndHear } from './support/perception.js';
-import {
-  Cast,
-  join,
-  startTappedSfu,
-  waitForTappedMedia,
-  type Person,
-  type TappedSfu,
-} from './support/participants.js';
+import { join, useTappedCall, waitForTappedMedia, type Person } from './support/participants.js';
 import { tappedStream, type TappedStream } from './support/rtpFrames.js';
 import { decryptInPage, shadowDecryptorScript } from './support/shadowDecryptor.js';
 import { decodeVp8InPage } from './support/vp8Decode.js';
 
-let sfu: TappedSfu;
-const cast = new Cast();
-
-beforeAll(async () => {
-  ensureWebBuild();
-  sfu = await startTappedSfu();
-});
-
-afterAll(async () => {
-  await cast.closeAll();
-  await sfu?.close();
-});
+const call = useTappedCall();
+const cast = call.cast;
 
 async function expectEveryoneSeesAndHearsEveryone(people: readonly Person[]): Promise<void> {
   const seen = await Promise.all(
@@ -81,7 +63,7 @@ describe('calls with fake cameras and microphones', () => {
   it('two people: each sees the other’s picture (colour, advancing frame numbers) and hears the beeps', async () => {
     alice = await cast.person('Alice Redfern', 'red', { initScripts: [shadowDecryptorScript()] });
     bob = await cast.person('Bob Greenhalgh', 'green', { initScripts: [shadowDecryptorScript()] });
-    link = await createRoomLink(alice.page, sfu.server.url);
+    link = await createRoomLink(alice.page, call.sfu.server.url);
     await join(alice, link);
     await join(bob, link);
     await Promise.all([waitForCall(alice.page, 1), waitForCall(bob.page, 1)]);
@@ -97,8 +79,8 @@ describe('calls with fake cameras and microphones', () => {
 
   it('the SFU forwarded only SFrame ciphertext, which the receivers decrypt into the right pictures', async () => {
     const people = [alice, bob, carol];
-    await waitForTappedMedia(sfu, people);
-    const streams = sfu
+    await waitForTappedMedia(call.sfu, people);
+    const streams = call.sfu
       .producers()
       .filter((p) => people.some((x) => x.peerId === p.peerId))
       .map(tappedStream);
@@ -247,8 +229,8 @@ describe('calls with fake cameras and microphones', () => {
   it('display names and the room secret appear in no relayed RTP or signalling byte and no server log line', () => {
     const secret = link.slice(link.indexOf('#') + 1);
     const secretBytes = new Uint8Array(Buffer.from(secret, 'base64url'));
-    const packets = sfu.producers().flatMap((p) => p.packets);
-    const logText = sfu.logs.join('');
+    const packets = call.sfu.producers().flatMap((p) => p.packets);
+    const logText = call.sfu.logs.join('');
     const needles: [string, Uint8Array][] = [];
     for (const p of [alice, bob, carol]) {
       needles.push([`${p.name} (UTF-8)`, new TextEncoder().encode(p.name)]);
@@ -286,9 +268,9 @@ describe('calls with fake cameras and microphones', () => {
     // Nothing in the logs looks like key material: no long base64/hex runs (ids are short).
     const longRuns = logText.match(/[A-Za-z0-9+/_=-]{40,}/g) ?? [];
     console.log(
-      `${sfu.logs.length} server log lines, ${packets.length} relayed RTP packets and ${frames.length} signalling frames checked; long runs: ${JSON.stringify(longRuns.slice(0, 5))}`,
+      `${call.sfu.logs.length} server log lines, ${packets.length} relayed RTP packets and ${frames.length} signalling frames checked; long runs: ${JSON.stringify(longRuns.slice(0, 5))}`,
     );
-    expect(sfu.logs.length).toBeGreaterThan(0);
+    expect(call.sfu.logs.length).toBeGreaterThan(0);
     expect(longRuns).toEqual([]);
   });
 });

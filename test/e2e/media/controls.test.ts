@@ -4,29 +4,18 @@
 // stop and come back, the picture really stops and comes back as the same sender's, the shared
 // screen is SFrame ciphertext at the SFU that the viewer's own keys turn into a decodable picture,
 // and after five seconds offline both people see and hear each other's own picture again.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRoomLink, diagnostics, waitForCall, waitForDiagnostics } from '../harness/call.js';
-import { ensureWebBuild } from '../harness/servers.js';
 import { sframeView, shannonEntropy, vp8Tag } from './support/ciphertext.js';
 import { beepCheck, probeReport, resetProbe } from './support/mediaProbe.js';
 import { seesAndHears, waitToSeeAndHear } from './support/perception.js';
-import { Cast, join, startTappedSfu, type Person, type TappedSfu } from './support/participants.js';
+import { join, useTappedCall, type Person } from './support/participants.js';
 import { tappedStream } from './support/rtpFrames.js';
 import { decryptInPage, shadowDecryptorScript } from './support/shadowDecryptor.js';
 import { decodeVp8InPage } from './support/vp8Decode.js';
 
-let sfu: TappedSfu;
-const cast = new Cast();
-
-beforeAll(async () => {
-  ensureWebBuild();
-  sfu = await startTappedSfu();
-});
-
-afterAll(async () => {
-  await cast.closeAll();
-  await sfu?.close();
-});
+const call = useTappedCall();
+const cast = call.cast;
 
 async function toggle(p: Person, control: 'mic' | 'camera' | 'screen', on: boolean): Promise<void> {
   const button = p.page.locator(`[data-test=control-${control}]`);
@@ -53,7 +42,7 @@ describe('controls and a short network drop, as the other person perceives them'
     const screenArgs = ['--auto-select-desktop-capture-source=Entire screen'];
     alice = await cast.person('Alice', 'red', { browserArgs: screenArgs });
     bob = await cast.person('Bob', 'green', { initScripts: [shadowDecryptorScript()] });
-    const link = await createRoomLink(alice.page, sfu.server.url);
+    const link = await createRoomLink(alice.page, call.sfu.server.url);
     await join(alice, link);
     await join(bob, link);
     await Promise.all([waitForCall(alice.page, 1), waitForCall(bob.page, 1)]);
@@ -63,8 +52,8 @@ describe('controls and a short network drop, as the other person perceives them'
 
   it('microphone off: the beeps stop at the other side, and the SFU gets no audio; on: they come back', async () => {
     const mic = (): number =>
-      sfu.producers().find((p) => p.peerId === alice.peerId && p.source === 'microphone')!.packets
-        .length;
+      call.sfu.producers().find((p) => p.peerId === alice.peerId && p.source === 'microphone')!
+        .packets.length;
     await toggle(alice, 'mic', false);
     await bob.page.waitForTimeout(1500); // packets already in flight
     await resetProbe(bob.page);
@@ -118,7 +107,9 @@ describe('controls and a short network drop, as the other person perceives them'
         { timeout: 30_000 },
       )
       .toBeGreaterThan(10);
-    const tapped = sfu.producers().find((p) => p.peerId === alice.peerId && p.source === 'screen');
+    const tapped = call.sfu
+      .producers()
+      .find((p) => p.peerId === alice.peerId && p.source === 'screen');
     expect(tapped).toBeDefined();
     const screen = tappedStream({ ...tapped!, packets: [...tapped!.packets] });
     await toggle(alice, 'screen', false);

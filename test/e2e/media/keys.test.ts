@@ -9,7 +9,7 @@
 // key ever leaves the page or is added to the product. A positive control on frames the page
 // should open (sent while it was in the call) shows the decryptor works; the KIDs (never keys)
 // the page was given are compared with the KIDs in the forwarded frames.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createRoomLink,
   diagnostics,
@@ -17,37 +17,19 @@ import {
   waitForDiagnostics,
   type Diagnostics,
 } from '../harness/call.js';
-import { ensureWebBuild } from '../harness/servers.js';
 import type { TappedProducer } from '../../../sfu/testing/ProducerTap.js';
 import { sframeView } from './support/ciphertext.js';
 import { probeReport, resetProbe } from './support/mediaProbe.js';
-import {
-  Cast,
-  join,
-  startTappedSfu,
-  waitForTappedMedia,
-  type Person,
-  type TappedSfu,
-} from './support/participants.js';
+import { join, useTappedCall, waitForTappedMedia, type Person } from './support/participants.js';
 import { tappedStream, type EncodedFrame, type TappedStream } from './support/rtpFrames.js';
 import { decryptInPage, receivedKids, shadowDecryptorScript } from './support/shadowDecryptor.js';
 
-let sfu: TappedSfu;
-const cast = new Cast();
-
-beforeAll(async () => {
-  ensureWebBuild();
-  sfu = await startTappedSfu();
-});
-
-afterAll(async () => {
-  await cast.closeAll();
-  await sfu?.close();
-});
+const call = useTappedCall();
+const cast = call.cast;
 
 /** The tapped streams of `people`, frozen now (the tap keeps recording). */
 function snapshot(people: readonly Person[]): TappedStream[] {
-  return sfu
+  return call.sfu
     .producers()
     .filter((p) => people.some((x) => x.peerId === p.peerId))
     .map((p: TappedProducer) => tappedStream({ ...p, packets: [...p.packets] }));
@@ -104,11 +86,11 @@ describe('keys follow membership', () => {
   it('a newcomer cannot decrypt frames sent before it joined, and decrypts those sent after', async () => {
     alice = await cast.person('Alice', 'red');
     bob = await cast.person('Bob', 'green');
-    link = await createRoomLink(alice.page, sfu.server.url);
+    link = await createRoomLink(alice.page, call.sfu.server.url);
     await join(alice, link);
     await join(bob, link);
     await Promise.all([waitForCall(alice.page, 1), waitForCall(bob.page, 1)]);
-    await waitForTappedMedia(sfu, [alice, bob]);
+    await waitForTappedMedia(call.sfu, [alice, bob]);
     await alice.page.waitForTimeout(3000); // let some media through the SFU
     const before = snapshot([alice, bob]);
     const failuresBeforeJoin = await Promise.all(

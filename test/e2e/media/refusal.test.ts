@@ -2,23 +2,12 @@
 // encoded transforms (so frames could not be encrypted), never send media. The UI refusals
 // themselves are covered by uiStates.test.ts; here the SFU's own records are the witness: the
 // producer tap shows no producer from them, and the server never logs them joining.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRoomLink, waitForDiagnostics } from '../harness/call.js';
-import { ensureWebBuild } from '../harness/servers.js';
-import { Cast, join, startTappedSfu, type Person, type TappedSfu } from './support/participants.js';
+import { join, useTappedCall, type Person } from './support/participants.js';
 
-let sfu: TappedSfu;
-const cast = new Cast();
-
-beforeAll(async () => {
-  ensureWebBuild();
-  sfu = await startTappedSfu();
-});
-
-afterAll(async () => {
-  await cast.closeAll();
-  await sfu?.close();
-});
+const call = useTappedCall();
+const cast = call.cast;
 
 /** Removes both encoded-transform APIs before the app loads. */
 function withoutEncodedTransforms(): void {
@@ -28,7 +17,7 @@ function withoutEncodedTransforms(): void {
 }
 
 function joinsLogged(): number {
-  return sfu.logs.filter((l) => l.includes('"msg":"peer joined"')).length;
+  return call.sfu.logs.filter((l) => l.includes('"msg":"peer joined"')).length;
 }
 
 /** Tries every way a person could try to join from this page: the button, and Enter. */
@@ -51,7 +40,7 @@ describe('pages that cannot encrypt never send media', () => {
 
   it('control: Alice, who can encrypt, joins and the tap records her media', async () => {
     alice = await cast.person('Alice', 'red');
-    link = await createRoomLink(alice.page, sfu.server.url);
+    link = await createRoomLink(alice.page, call.sfu.server.url);
     await join(alice, link);
     await waitForDiagnostics(
       alice.page,
@@ -64,14 +53,14 @@ describe('pages that cannot encrypt never send media', () => {
     // Alice's own producers are tapped: the tap works in this room.
     await expect
       .poll(() =>
-        sfu
+        call.sfu
           .producers()
           .map((p) => p.source)
           .sort(),
       )
       .toEqual(['camera', 'microphone']);
     await expect
-      .poll(() => sfu.producers().every((p) => p.packets.length > 0), { timeout: 15_000 })
+      .poll(() => call.sfu.producers().every((p) => p.packets.length > 0), { timeout: 15_000 })
       .toBe(true);
   });
 
@@ -80,7 +69,7 @@ describe('pages that cannot encrypt never send media', () => {
     await tryToJoin(bob, link.slice(0, link.indexOf('#')));
     await bob.page.locator('[data-test=alert]').first().waitFor();
     expect(joinsLogged()).toBe(1);
-    expect(sfu.producers().filter((p) => p.peerId !== alice.peerId)).toEqual([]);
+    expect(call.sfu.producers().filter((p) => p.peerId !== alice.peerId)).toEqual([]);
   });
 
   it('a browser without encoded transforms: no join, no producer, no packet', async () => {
@@ -95,6 +84,6 @@ describe('pages that cannot encrypt never send media', () => {
     ).toEqual({ script: false, streams: false, mode: null });
     expect(await carol.page.locator('[data-test=join]').isDisabled()).toBe(true);
     expect(joinsLogged()).toBe(1);
-    expect(sfu.producers().filter((p) => p.peerId !== alice.peerId)).toEqual([]);
+    expect(call.sfu.producers().filter((p) => p.peerId !== alice.peerId)).toEqual([]);
   });
 });

@@ -3,9 +3,10 @@
  * the media probe installed, and optionally more init scripts. `closeAll()` in afterEach/afterAll.
  */
 import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { openPage, type PageHandle } from '../../harness/browser.js';
 import { diagnostics, joinCall, type Diagnostics } from '../../harness/call.js';
-import { startSfu, type TestSfu } from '../../harness/servers.js';
+import { ensureWebBuild, startSfu, type TestSfu } from '../../harness/servers.js';
 import { setLogSink, type LogSink } from '../../../../sfu/logger.js';
 import type { TappedProducer } from '../../../../sfu/testing/ProducerTap.js';
 import { launchCamera, type Colour } from './fakeMedia.js';
@@ -131,6 +132,33 @@ export async function startTappedSfu(): Promise<TappedSfu> {
     close: async () => {
       await server.close();
       setLogSink(previous);
+    },
+  };
+}
+
+/** A test file's tapped SFU and cast: started before its tests, closed after them. */
+export interface TappedCall {
+  readonly cast: Cast;
+  /** Available once the file's `beforeAll` has run. */
+  readonly sfu: TappedSfu;
+}
+
+export function useTappedCall(): TappedCall {
+  const cast = new Cast();
+  let sfu: TappedSfu | null = null;
+  beforeAll(async () => {
+    ensureWebBuild();
+    sfu = await startTappedSfu();
+  });
+  afterAll(async () => {
+    await cast.closeAll();
+    await sfu?.close();
+  });
+  return {
+    cast,
+    get sfu(): TappedSfu {
+      if (sfu === null) throw new Error('the tapped SFU has not started yet');
+      return sfu;
     },
   };
 }
