@@ -1,9 +1,9 @@
 // Real calls in Chromium with fake camera and microphone, through the real SFU: people see and
 // hear each other through end-to-end encryption, agree on the security code, chat, and the keys
-// change when someone leaves. The last test restarts the SFU and expects the call to recover.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, type PageHandle } from './harness/browser.js';
+// change when someone leaves. Recovery after an SFU restart or a network drop: recovery.test.ts.
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { useCallFixture } from './harness/callFixture.js';
 import {
   createRoomLink,
   diagnostics,
@@ -14,27 +14,11 @@ import {
   type Diagnostics,
 } from './harness/call.js';
 import { screenshot } from './harness/screenshots.js';
-import { ensureWebBuild, startSfu, type TestSfu } from './harness/servers.js';
 
-let browser: Browser;
-let sfu: TestSfu;
-const handles: PageHandle[] = [];
-
-beforeAll(async () => {
-  ensureWebBuild();
-  sfu = await startSfu();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  for (const h of handles) await h.close().catch(() => undefined);
-  await browser?.close();
-  await sfu?.close();
-});
+const env = useCallFixture();
 
 async function participant(viewport?: { width: number; height: number }): Promise<Page> {
-  const handle = await openPage(browser, viewport ? { viewport } : {});
-  handles.push(handle);
+  const handle = await env.openPage(viewport ? { viewport } : {});
   return handle.page;
 }
 
@@ -67,7 +51,7 @@ describe('a call of two, then three', () => {
   it('two people see and hear each other, with the same security code and decrypted names', async () => {
     alice = await participant();
     bob = await participant();
-    link = await createRoomLink(alice, sfu.url);
+    link = await createRoomLink(alice, env.sfu.url);
     await screenshot(alice, 'home');
     await alice.goto(link);
     await alice.locator('[data-test=display-name]').fill('Alice');

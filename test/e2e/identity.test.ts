@@ -1,26 +1,11 @@
 // The device identity lives in IndexedDB between calls: pairwise codes stay the same when someone
 // comes back, a verification is remembered, and "forget this device's identity" starts afresh.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, type PageHandle } from './harness/browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { useCallFixture } from './harness/callFixture.js';
 import { createRoomLink, joinCall, waitForCall, waitForDiagnostics } from './harness/call.js';
-import { ensureWebBuild, startSfu, type TestSfu } from './harness/servers.js';
 
-let browser: Browser;
-let sfu: TestSfu;
-const handles: PageHandle[] = [];
-
-beforeAll(async () => {
-  ensureWebBuild();
-  sfu = await startSfu();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  for (const h of handles) await h.close().catch(() => undefined);
-  await browser?.close();
-  await sfu?.close();
-});
+const env = useCallFixture();
 
 async function pairwiseCode(page: Page): Promise<string> {
   const code = page.locator('[data-test=security-peer] [data-test=pairwise-code]');
@@ -36,12 +21,11 @@ async function leaveAndReturn(page: Page): Promise<void> {
 
 describe('device identity', () => {
   it('keeps pairwise codes and verification across calls, until the identity is forgotten', async () => {
-    const a = await openPage(browser);
-    const b = await openPage(browser);
-    handles.push(a, b);
+    const a = await env.openPage();
+    const b = await env.openPage();
     const alice = a.page;
     const bob = b.page;
-    const link = await createRoomLink(alice, sfu.url);
+    const link = await createRoomLink(alice, env.sfu.url);
     await joinCall(alice, link, 'Alice');
     await joinCall(bob, link, 'Bob');
     const [start] = await Promise.all([waitForCall(alice, 1), waitForCall(bob, 1)]);

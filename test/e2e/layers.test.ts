@@ -1,32 +1,17 @@
 // Receiving fits what is on screen: each camera consumer asks the SFU for the simulcast layer that
 // matches its tile's size, and the video of tiles nobody can see is paused at the SFU.
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { types } from 'mediasoup';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { layerForHeight } from '../../web/call/encodings.js';
-import { launchBrowser, openPage, type PageHandle } from './harness/browser.js';
+import { useCallFixture } from './harness/callFixture.js';
 import { createRoomLink, joinCall, waitForCall } from './harness/call.js';
-import { ensureWebBuild, startSfu, type TestSfu } from './harness/servers.js';
 
-let browser: Browser;
-let sfu: TestSfu;
-const handles: PageHandle[] = [];
-
-beforeAll(async () => {
-  ensureWebBuild();
-  sfu = await startSfu();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  for (const h of handles) await h.close().catch(() => undefined);
-  await browser?.close();
-  await sfu?.close();
-});
+const env = useCallFixture();
 
 /** The server-side camera consumer that delivers video to `peerId`. */
 function cameraConsumerOf(peerId: string): types.Consumer {
-  for (const room of sfu.sfu.registry.rooms.values()) {
+  for (const room of env.sfu.sfu.registry.rooms.values()) {
     const peer = room.peers.get(peerId);
     const consumer = [...(peer?.consumers.values() ?? [])].find((c) => c.kind === 'video');
     if (consumer) return consumer;
@@ -44,10 +29,9 @@ function remoteTilePixels(page: Page): Promise<number> {
 
 describe('simulcast layers and hidden tiles', () => {
   it('asks for the layer that fits each tile, and pauses video while the grid is hidden', async () => {
-    const desktop = await openPage(browser, { viewport: { width: 1280, height: 800 } });
-    const phone = await openPage(browser, { viewport: { width: 390, height: 844 } });
-    handles.push(desktop, phone);
-    const link = await createRoomLink(desktop.page, sfu.url);
+    const desktop = await env.openPage({ viewport: { width: 1280, height: 800 } });
+    const phone = await env.openPage({ viewport: { width: 390, height: 844 } });
+    const link = await createRoomLink(desktop.page, env.sfu.url);
     await joinCall(desktop.page, link, 'Desk');
     await joinCall(phone.page, link, 'Phone');
     const [d, p] = await Promise.all([waitForCall(desktop.page, 1), waitForCall(phone.page, 1)]);
@@ -75,7 +59,7 @@ describe('simulcast layers and hidden tiles', () => {
     await phone.page.locator('[data-test=control-chat]').click();
     await expect.poll(() => consumer.paused, { timeout: 10_000 }).toBe(false);
     // Audio is never paused for visibility.
-    const audio = [...sfu.sfu.registry.rooms.values()]
+    const audio = [...env.sfu.sfu.registry.rooms.values()]
       .flatMap((r) => [...(r.peers.get(p.selfPeerId!)?.consumers.values() ?? [])])
       .find((c) => c.kind === 'audio');
     expect(audio?.paused).toBe(false);
