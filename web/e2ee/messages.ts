@@ -6,6 +6,7 @@
  * Keys cross this boundary only as raw bytes in a transferred Uint8Array (the worker imports
  * them as non-extractable AES-GCM keys, see shared/sframe) and are never logged on either side.
  */
+import type { SFrameErrorCode } from '../../shared/sframe/index.js';
 
 export type MediaKind = 'audio' | 'video';
 export type TransformRole = 'send' | 'recv';
@@ -42,14 +43,7 @@ export type ToWorker =
 
 /** Why a frame was dropped: SFrame error codes plus the worker's own reasons. */
 export type DropReason =
-  | 'UNKNOWN_KID'
-  | 'AUTH_FAILED'
-  | 'REPLAY'
-  | 'MALFORMED'
-  | 'NO_SENDER_KEY'
-  | 'KEY_REUSE'
-  | 'BAD_KEY'
-  | 'COUNTER_EXHAUSTED'
+  | SFrameErrorCode
   | 'CLOSED'
   | 'EMPTY'
   /** Decrypted with a key that belongs to a different peer than the receiver's sender. */
