@@ -38,12 +38,8 @@ import { MediaKeyScheduler } from './MediaKeyScheduler.js';
 import { Peer } from './Peer.js';
 import { encodeRecords, MAX_CHAT_BYTES, type ChannelRecord } from './records.js';
 import { deriveRoomKeys, isValidId, type RoomKeys } from './roomSecret.js';
-import {
-  pairwiseSecurityCode,
-  roomSecurityCode,
-  sameCode,
-  type SecurityCode,
-} from './securityCode.js';
+import { RosterView } from './RosterView.js';
+import { pairwiseSecurityCode, type SecurityCode } from './securityCode.js';
 import { decodeRelayMessage, encodeHello, MAX_RELAY_PAYLOAD, type RelayMessage } from './wire.js';
 
 type Msg<K extends RelayMessage['kind']> = Extract<RelayMessage, { kind: K }>;
@@ -72,8 +68,7 @@ export class KeyAgent {
   private closed = false;
   private queue: Promise<unknown> = Promise.resolve();
   private effects: AgentEffect[] = [];
-  private rosterDirty = false;
-  private lastCode: SecurityCode | null = null;
+  private readonly rosterView: RosterView;
 
   constructor(config: KeyAgentConfig) {
     if (!isValidId(config.roomId) || !isValidId(config.selfPeerId))
@@ -96,6 +91,17 @@ export class KeyAgent {
     const ctx = this.context(config.random);
     this.handshaker = new Handshaker(ctx);
     this.keys = new MediaKeyScheduler(ctx);
+    this.rosterView = new RosterView(
+      this.room,
+      () => ({
+        peerId: this.selfPeerId,
+        displayName: this.displayName,
+        identityKey: this.identity.publicKey,
+        verified: true,
+        self: true,
+      }),
+      () => this.members(),
+    );
   }
 
   // ── Inputs ────────────────────────────────────────────────────────────────────────────────
@@ -119,7 +125,7 @@ export class KeyAgent {
       };
       this.started = true;
       this.keys.publish();
-      this.rosterDirty = true;
+      this.rosterView.markChanged();
       this.emit({ type: 'send', to: null, payload: encodeHello(raw) });
     }, false);
   }
@@ -152,7 +158,7 @@ export class KeyAgent {
       if (peer.verified) {
         this.memberCount--;
         this.keys.memberLeft(peer);
-        this.rosterDirty = true;
+        this.rosterView.markChanged();
       }
     });
   }
@@ -204,7 +210,7 @@ export class KeyAgent {
     return this.run(() => {
       this.displayName = normalizeDisplayName(name);
       for (const p of this.members()) p.queue({ kind: 'displayName', name: this.displayName });
-      this.rosterDirty = true;
+      this.rosterView.markChanged();
     });
   }
 
@@ -215,7 +221,7 @@ export class KeyAgent {
       if (p === undefined || !p.verified)
         throw new KeyAgentError('BAD_INPUT', 'not a roster member');
       p.userVerified = verified;
-      this.rosterDirty = true;
+      this.rosterView.markChanged();
     });
   }
 
@@ -243,29 +249,11 @@ export class KeyAgent {
   // ── Queries ───────────────────────────────────────────────────────────────────────────────
 
   roster(): RosterEntry[] {
-    const self: RosterEntry = {
-      peerId: this.selfPeerId,
-      displayName: this.displayName,
-      identityKey: this.identity.publicKey,
-      verified: true,
-      self: true,
-    };
-    const others = this.members().map((p) => ({
-      peerId: p.peerId,
-      displayName: p.displayName,
-      identityKey: p.channel!.peer.identityKey,
-      verified: p.userVerified,
-      self: false,
-    }));
-    others.sort((a, b) => (a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0));
-    return [self, ...others];
+    return this.rosterView.entries();
   }
 
   securityCode(): SecurityCode {
-    return roomSecurityCode(
-      this.room,
-      this.roster().map((e) => e.identityKey),
-    );
+    return this.rosterView.securityCode();
   }
 
   pairwiseCode(peerId: string): SecurityCode | null {
@@ -326,7 +314,7 @@ export class KeyAgent {
       const name = normalizeDisplayName(rec.name);
       if (name === peer.displayName) return;
       peer.displayName = name;
-      this.rosterDirty = true;
+      this.rosterView.markChanged();
     },
     chat: (peer, rec) =>
       this.emit({ type: 'chat', from: peer.peerId, text: rec.text, at: rec.sentAt }),
@@ -357,21 +345,13 @@ export class KeyAgent {
     else this.keys.memberJoined(peer);
     if (this.displayName !== this.announcedName)
       peer.queue({ kind: 'displayName', name: this.displayName });
-    this.rosterDirty = true;
+    this.rosterView.markChanged();
   }
 
   /** End of every input: key work, roster publication, one sealed channel message per peer. */
   private finishInput(): void {
     this.keys.finish(this.clock.now());
-    if (this.rosterDirty) {
-      this.rosterDirty = false;
-      this.emit({ type: 'rosterChanged', roster: this.roster() });
-      const code = this.securityCode();
-      if (this.lastCode === null || !sameCode(code, this.lastCode)) {
-        this.lastCode = code;
-        this.emit({ type: 'securityCodeChanged', code });
-      }
-    }
+    this.rosterView.publish((e) => this.emit(e));
     for (const p of this.queued) {
       if (this.peers.get(p.peerId) !== p) {
         this.queued.delete(p); // left during this input: nothing to send it
