@@ -77,6 +77,16 @@ function ctrParams(nonce: Uint8Array): AesCtrParams {
 }
 
 /** AEAD.Encrypt(key, nonce, aad, pt): ciphertext with its tag appended. */
+/** WebCrypto parameters of the GCM suites: the full nonce, the AAD and the suite's tag length. */
+function gcmParams(suite: SuiteParams, nonce: Uint8Array, aad: Uint8Array): AesGcmParams {
+  return {
+    name: 'AES-GCM',
+    iv: asBytes(nonce),
+    additionalData: asBytes(aad),
+    tagLength: suite.nt * 8,
+  };
+}
+
 export async function aeadSeal(
   suite: SuiteParams,
   k: AeadKey,
@@ -85,16 +95,7 @@ export async function aeadSeal(
   pt: Uint8Array,
 ): Promise<Bytes> {
   if (k.authKey === null) {
-    const ct = await crypto.subtle.encrypt(
-      {
-        name: 'AES-GCM',
-        iv: asBytes(nonce),
-        additionalData: asBytes(aad),
-        tagLength: suite.nt * 8,
-      },
-      k.key,
-      asBytes(pt),
-    );
+    const ct = await crypto.subtle.encrypt(gcmParams(suite, nonce, aad), k.key, asBytes(pt));
     return new Uint8Array(ct);
   }
   const ct = new Uint8Array(await crypto.subtle.encrypt(ctrParams(nonce), k.key, asBytes(pt)));
@@ -112,16 +113,7 @@ export async function aeadOpen(
   if (ct.length < suite.nt) return null;
   if (k.authKey === null) {
     try {
-      const pt = await crypto.subtle.decrypt(
-        {
-          name: 'AES-GCM',
-          iv: asBytes(nonce),
-          additionalData: asBytes(aad),
-          tagLength: suite.nt * 8,
-        },
-        k.key,
-        asBytes(ct),
-      );
+      const pt = await crypto.subtle.decrypt(gcmParams(suite, nonce, aad), k.key, asBytes(ct));
       return new Uint8Array(pt);
     } catch {
       return null;
