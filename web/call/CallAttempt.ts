@@ -61,6 +61,9 @@ export class CallAttempt {
   private queued: Pending[] | null = [];
   private keysTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
+  /** The send transport exists: local tracks can be published. */
+  private sending = false;
+  private localSync: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly signalling: SignallingClient,
@@ -106,12 +109,31 @@ export class CallAttempt {
     }
     this.flushQueued();
     await this.media.createTransports();
-    for (const local of this.host.localTracks()) {
-      await this.publisher.publish(local.source, local.track, local.paused);
-    }
+    this.sending = true;
+    await this.syncLocal();
     await Promise.all(joined.producers.map((p) => this.consume(p)));
     this.keysTimer = setTimeout(() => this.enterCall(), KEY_EXCHANGE_WAIT_MS);
     this.checkKeysDone();
+  }
+
+  /**
+   * Brings the producers in line with the host's local tracks: publishes those not sent yet (a
+   * microphone or camera that opened after Join was clicked, a screen share) and swaps replaced
+   * ones. Runs one at a time, each reading the tracks afresh, so a track that appears while
+   * another sync runs is picked up by the next. Before the send transport exists it does
+   * nothing; run() syncs once it does.
+   */
+  syncLocal(): Promise<void> {
+    const next = this.localSync.then(async () => {
+      if (!this.sending || this.closed) return;
+      for (const local of this.host.localTracks()) {
+        if (this.publisher.has(local.source))
+          await this.publisher.replaceTrack(local.source, local.track);
+        else await this.publisher.publish(local.source, local.track, local.paused);
+      }
+    });
+    this.localSync = next.catch(() => undefined);
+    return next;
   }
 
   /** Idempotent: leaves nothing behind (keys, worker, transports, timers). */

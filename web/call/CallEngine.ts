@@ -67,10 +67,15 @@ export class CallEngine {
   /** The first join. Throws JoinError; on failure nothing stays open. */
   async start(): Promise<void> {
     this.model.setPhase('connecting');
+    // From now on: a microphone or camera that opens after Join was clicked is still sent.
+    const offTrack = this.options.local.on('track', (source, track) =>
+      this.onLocalTrack(source, track),
+    );
     try {
       await Promise.all([this.signalling.connect(), this.verified.load()]);
       await this.newAttempt();
     } catch (err) {
+      offTrack();
       await this.attempt?.close();
       this.attempt = null;
       this.signalling.close();
@@ -78,8 +83,8 @@ export class CallEngine {
       throw toJoinError(err);
     }
     this.offs.push(
+      offTrack,
       this.signalling.on('disconnected', (reason) => this.rejoin(`socket-${reason}`)),
-      this.options.local.on('track', (source, track) => void this.onLocalTrack(source, track)),
     );
   }
 
@@ -96,11 +101,10 @@ export class CallEngine {
     await this.options.local.setEnabled('microphone', on);
     this.model.local.micOn = on;
     this.model.touch();
-    const track = this.options.local.microphone.track;
-    const publisher = this.attempt?.publisher;
-    if (!publisher || !track) return;
-    if (publisher.has('microphone')) await publisher.setPaused('microphone', !on);
-    else if (on) await publisher.publish('microphone', track);
+    const attempt = this.attempt;
+    if (!attempt) return;
+    if (attempt.publisher.has('microphone')) await attempt.publisher.setPaused('microphone', !on);
+    else await attempt.syncLocal();
   }
 
   async setCamera(on: boolean): Promise<void> {
@@ -113,7 +117,7 @@ export class CallEngine {
     this.model.touch();
     if (on && track && publisher) {
       if (publisher.has('camera')) await publisher.setPaused('camera', false);
-      else await publisher.publish('camera', track);
+      else await this.attempt?.syncLocal();
     }
   }
 
@@ -131,7 +135,7 @@ export class CallEngine {
     this.model.local.screen = track;
     this.model.local.screenOn = true;
     this.model.touch();
-    await this.attempt?.publisher.publish('screen', track);
+    await this.attempt?.syncLocal();
   }
 
   /** Sends to everyone whose keys we have; shown locally once the agent accepted it. */
@@ -235,14 +239,19 @@ export class CallEngine {
     return out;
   }
 
-  private async onLocalTrack(source: LocalSource, track: MediaStreamTrack | null): Promise<void> {
+  private onLocalTrack(source: LocalSource, track: MediaStreamTrack | null): void {
     if (source === 'camera') {
       this.model.local.camera = track;
+      this.model.local.camOn = this.options.local.camera.enabled && track !== null;
       this.model.touch();
     }
-    const publisher = this.attempt?.publisher;
-    if (!publisher || !track) return;
-    if (publisher.has(source)) await publisher.replaceTrack(source, track);
+    if (!track) return;
+    this.attempt?.syncLocal().catch((err: unknown) => {
+      log.warn('could not send a local track', {
+        source,
+        error: err instanceof Error ? err.name : 'unknown',
+      });
+    });
   }
 
   private async stopScreen(): Promise<void> {

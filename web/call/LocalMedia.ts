@@ -129,7 +129,8 @@ export class LocalMedia extends Emitter<Events> {
       );
       const track = source === 'camera' ? stream.getVideoTracks()[0] : stream.getAudioTracks()[0];
       if (!track) throw new DOMException('no track', 'NotFoundError');
-      if (this.closed) {
+      // Closed, or the camera was switched off while it was opening: its light must go out.
+      if (this.closed || (source === 'camera' && !state.enabled)) {
         track.stop();
         return;
       }

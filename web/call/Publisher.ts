@@ -71,7 +71,8 @@ export class Publisher {
   }
 
   async replaceTrack(source: MediaSource, track: MediaStreamTrack): Promise<void> {
-    await this.published.get(source)?.producer.replaceTrack({ track });
+    const producer = this.published.get(source)?.producer;
+    if (producer && producer.track !== track) await producer.replaceTrack({ track });
   }
 
   async setPaused(source: MediaSource, paused: boolean): Promise<void> {

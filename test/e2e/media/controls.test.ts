@@ -7,12 +7,16 @@
 import { describe, expect, it } from 'vitest';
 import { createRoomLink, diagnostics, waitForCall, waitForDiagnostics } from '../harness/call.js';
 import { sframeView, shannonEntropy, vp8Tag } from './support/ciphertext.js';
+import { slowDeviceScript } from './support/fakeMedia.js';
 import { beepCheck, probeReport, resetProbe } from './support/mediaProbe.js';
 import { seesAndHears, waitToSeeAndHear } from './support/perception.js';
 import { join, useTappedCall, type Person } from './support/participants.js';
 import { tappedStream } from './support/rtpFrames.js';
 import { decryptInPage, shadowDecryptorScript } from './support/shadowDecryptor.js';
 import { decodeVp8InPage } from './support/vp8Decode.js';
+
+/** Long enough that the call has joined and published the other device first. */
+const SLOW_DEVICE_MS = 6000;
 
 const call = useTappedCall();
 const cast = call.cast;
@@ -38,10 +42,17 @@ describe('controls and a short network drop, as the other person perceives them'
   let alice: Person;
   let bob: Person;
 
-  it('setup: Alice and Bob see and hear each other', async () => {
+  // Alice's microphone and Bob's camera open only after they clicked Join (their first request
+  // is answered after SLOW_DEVICE_MS): the call must still send them once they open.
+  it('setup: Alice and Bob see and hear each other, though a device of each opened late', async () => {
     const screenArgs = ['--auto-select-desktop-capture-source=Entire screen'];
-    alice = await cast.person('Alice', 'red', { browserArgs: screenArgs });
-    bob = await cast.person('Bob', 'green', { initScripts: [shadowDecryptorScript()] });
+    alice = await cast.person('Alice', 'red', {
+      browserArgs: screenArgs,
+      initScripts: [slowDeviceScript('audio', SLOW_DEVICE_MS)],
+    });
+    bob = await cast.person('Bob', 'green', {
+      initScripts: [shadowDecryptorScript(), slowDeviceScript('video', SLOW_DEVICE_MS)],
+    });
     const link = await createRoomLink(alice.page, call.sfu.server.url);
     await join(alice, link);
     await join(bob, link);

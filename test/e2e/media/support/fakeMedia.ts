@@ -50,3 +50,23 @@ export async function launchCamera(colour: Colour, args: readonly string[] = [])
   const file = await cameraFile(colour);
   return launchBrowser({ args: [`--use-file-for-fake-video-capture=${file}`, ...args] });
 }
+
+/**
+ * An init script that makes the page's first getUserMedia request for `kind` answer only after
+ * `delayMs`, like a slow microphone or camera driver: with it, the device opens after Join was
+ * clicked, once the call has already published what it had. Later requests are not delayed.
+ */
+export function slowDeviceScript(kind: 'audio' | 'video', delayMs: number): string {
+  return `(() => {
+  const md = navigator.mediaDevices;
+  const original = md.getUserMedia.bind(md);
+  let first = true;
+  md.getUserMedia = async (constraints) => {
+    if (first && constraints && constraints[${JSON.stringify(kind)}]) {
+      first = false;
+      await new Promise((resolve) => setTimeout(resolve, ${delayMs}));
+    }
+    return original(constraints);
+  };
+})();`;
+}
