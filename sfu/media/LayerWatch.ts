@@ -14,10 +14,16 @@
  * layer, which never freezes). A sender quiet on every layer (paused, muted) changes nothing:
  * that is not a layer switch.
  *
+ * Each new cap is also emitted as `capped`, so the room can ask the sender's browser to encode a
+ * key frame of that layer itself (`keyFrameNeeded`): the consumers' own key-frame requests go as
+ * RTCP, which Chrome ignores within 300 ms of the previous one (a newcomer's consumers have just
+ * sent one) and which mediasoup does not repeat for 1 s; that made failover freezes of 1–1.6 s.
+ *
  * It uses only packet counts, never media content (which is end-to-end encrypted anyway).
  */
 import type { types } from 'mediasoup';
 import { createLogger } from '../logger.js';
+import { TypedEmitter } from '../TypedEmitter.js';
 
 const log = createLogger('LayerWatch');
 
@@ -52,7 +58,12 @@ interface Watched {
   applied: number | null;
 }
 
-export class LayerWatch {
+type LayerWatchEvents = {
+  /** Consumers were just held to this spatial layer, below a layer that stopped. */
+  capped: [spatialLayer: number];
+};
+
+export class LayerWatch extends TypedEmitter<LayerWatchEvents> {
   private readonly layers: LayerState[];
   private readonly consumers = new Map<string, Watched>();
   /** Highest spatial layer consumers may use, or null: no cap. */
@@ -75,6 +86,7 @@ export class LayerWatch {
     private readonly opts: LayerWatchOptions = DEFAULT_LAYER_WATCH,
     private readonly now: () => number = () => performance.now(),
   ) {
+    super();
     this.layers = (producer.rtpParameters.encodings ?? []).map((e) => ({
       key: e.rid ?? String(e.ssrc),
       packets: 0,
@@ -115,6 +127,7 @@ export class LayerWatch {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     this.consumers.clear();
+    this.removeAllListeners();
   }
 
   private remove(consumerId: string): void {
@@ -158,8 +171,10 @@ export class LayerWatch {
       const cap = this.nextCap(now);
       if (cap !== this.cap) {
         log.debug('layer cap', { producerId: this.producer.id, from: this.cap, to: cap });
+        const lowered = cap !== null && (this.cap === null || cap < this.cap);
         this.cap = cap;
         await Promise.all([...this.consumers.values()].map((w) => this.apply(w)));
+        if (lowered && !this.closed) this.emit('capped', cap);
       }
     } catch (err) {
       // The producer or a consumer closed during the request: nothing to cap any more.

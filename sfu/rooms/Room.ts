@@ -169,7 +169,11 @@ export class Room extends TypedEmitter<Events> {
     }
     peer.addProducer(producer);
     if (LayerWatch.appliesTo(producer)) {
-      this.layerWatches.set(producer.id, new LayerWatch(producer));
+      const watch = new LayerWatch(producer);
+      watch.on('capped', (spatialLayer) =>
+        peer.notify('keyFrameNeeded', { producerId: producer.id, spatialLayer }),
+      );
+      this.layerWatches.set(producer.id, watch);
       producer.observer.once('close', () => this.layerWatches.delete(producer.id));
     }
     if (producer.kind === 'audio') {

@@ -161,6 +161,13 @@ export const notifications = {
   consumerClosed: object({ consumerId: mediaId }),
   consumerPaused: object({ consumerId: mediaId }),
   consumerResumed: object({ consumerId: mediaId }),
+  /**
+   * One of this client's simulcast producers stopped a layer, and the SFU moved that layer's
+   * consumers down to `spatialLayer` (an encoding index): encode a key frame of it now, so they
+   * need not wait for their RTCP key-frame requests. A hint the client rate-limits; the server
+   * could send PLIs anyway, so it grants no new power.
+   */
+  keyFrameNeeded: object({ producerId: mediaId, spatialLayer: integer({ min: 0, max: 3 }) }),
   /** The loudest peer in the room, or null when everyone is silent. */
   activeSpeaker: object({ peerId: nullable(id) }),
   /** An E2EE blob from another peer; `from` is what the server claims, the payload proves it. */

@@ -5,7 +5,7 @@ import type { types } from 'mediasoup';
 import { describe, expect, it } from 'vitest';
 import { layerForHeight } from '../../web/call/encodings.js';
 import { useCallFixture } from './harness/callFixture.js';
-import { createRoomLink, joinCall, waitForCall } from './harness/call.js';
+import { createRoomLink, joinCall, mediaStats, waitForCall } from './harness/call.js';
 
 const env = useCallFixture();
 
@@ -28,7 +28,7 @@ function remoteTilePixels(page: Page): Promise<number> {
 }
 
 describe('simulcast layers and hidden tiles', () => {
-  it('asks for the layer that fits each tile, and pauses video while the grid is hidden', async () => {
+  it('asks for the layer that fits each tile, encodes a key frame when the SFU asks, and pauses video while the grid is hidden', async () => {
     const desktop = await env.openPage({ viewport: { width: 1280, height: 800 } });
     const phone = await env.openPage({ viewport: { width: 390, height: 844 } });
     const link = await createRoomLink(desktop.page, env.sfu.url);
@@ -50,6 +50,22 @@ describe('simulcast layers and hidden tiles', () => {
     expect(layerForHeight(await remoteTilePixels(phone.page))).toBeLessThan(
       layerForHeight(await remoteTilePixels(desktop.page)),
     );
+
+    // The SFU's keyFrameNeeded hint (sent when a sender's top layer stops) makes the sender encode
+    // a key frame of the named layer at once: the phone, on that layer, decodes one more.
+    const phoneLayer = layerForHeight(await remoteTilePixels(phone.page));
+    const keyFramesAtPhone = async (): Promise<number> =>
+      (await mediaStats(phone.page)).find((f) => f.peerId === d.selfPeerId && f.kind === 'video')
+        ?.keyFramesDecoded ?? 0;
+    await expect.poll(keyFramesAtPhone, { timeout: 10_000 }).toBeGreaterThan(0);
+    await phone.page.waitForTimeout(1500); // no key frame request is in flight any more
+    const before = await keyFramesAtPhone();
+    const deskPeer = [...env.sfu.sfu.registry.rooms.values()]
+      .map((r) => r.peers.get(d.selfPeerId!))
+      .find((peer) => peer !== undefined)!;
+    const camera = [...deskPeer.producers.values()].find((pr) => pr.kind === 'video')!;
+    deskPeer.notify('keyFrameNeeded', { producerId: camera.id, spatialLayer: phoneLayer });
+    await expect.poll(keyFramesAtPhone, { timeout: 10_000 }).toBeGreaterThan(before);
 
     // At phone width a side panel covers the screen: the grid is hidden and its video paused.
     const consumer = cameraConsumerOf(p.selfPeerId!);

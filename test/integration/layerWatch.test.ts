@@ -65,6 +65,7 @@ function senderReport(ssrc: number, seq: number): Buffer {
 async function setUp(): Promise<{
   consumer: types.Consumer;
   sending: Set<number>;
+  capped: number[];
   stop: () => void;
 }> {
   const room = await sfu.registry.getOrCreate('layers');
@@ -88,6 +89,8 @@ async function setUp(): Promise<{
   const consumer = await consumeToSocket(room.router, producer.id, sink);
   expect(consumer.type).toBe('simulcast');
   watch = new LayerWatch(producer, { pollMs: 50, stallMs: 250, resumeMs: 400 });
+  const capped: number[] = [];
+  watch.on('capped', (layer) => capped.push(layer));
   watch.add(consumer);
 
   const sender = dgram.createSocket('udp4');
@@ -104,11 +107,11 @@ async function setUp(): Promise<{
       }
     }
   }, 20);
-  return { consumer, sending, stop: () => clearInterval(timer) };
+  return { consumer, sending, capped, stop: () => clearInterval(timer) };
 }
 
 it('caps consumers to the highest live layer when the top layer stops, and lifts the cap when it returns', async () => {
-  const { consumer, sending, stop } = await setUp();
+  const { consumer, sending, capped, stop } = await setUp();
   try {
     await until(() => consumer.currentLayers?.spatialLayer === 1, 5000, 'top layer forwarded');
     expect(watch!.currentCap).toBeNull();
@@ -116,6 +119,8 @@ it('caps consumers to the highest live layer when the top layer stops, and lifts
     sending.delete(1); // the sender's browser drops its top layer
     await until(() => consumer.preferredLayers?.spatialLayer === 0, 5000, 'cap to layer 0');
     expect(watch!.currentCap).toBe(0);
+    await until(() => capped.length > 0, 1000, 'capped event'); // the room asks the sender for a key frame
+    expect(capped).toEqual([0]);
     await until(() => consumer.currentLayers?.spatialLayer === 0, 5000, 'switched to layer 0');
 
     // The whole sender stalls for a moment (its machine is busy): the cap stays where it was.
@@ -139,17 +144,19 @@ it('caps consumers to the highest live layer when the top layer stops, and lifts
     await new Promise((r) => setTimeout(r, 600));
     expect(watch!.currentCap).toBeNull();
     expect(consumer.preferredLayers?.spatialLayer).toBe(1);
+    expect(capped).toEqual([0]); // one stop, one request: lifting and holding the cap ask nothing
   } finally {
     stop();
   }
 });
 
 it('never caps while every layer keeps sending', async () => {
-  const { consumer, stop } = await setUp();
+  const { consumer, capped, stop } = await setUp();
   try {
     await until(() => consumer.currentLayers?.spatialLayer === 1, 5000, 'top layer forwarded');
     await new Promise((r) => setTimeout(r, 800));
     expect(watch!.currentCap).toBeNull();
+    expect(capped).toEqual([]);
     expect(consumer.preferredLayers?.spatialLayer).toBe(1);
   } finally {
     stop();

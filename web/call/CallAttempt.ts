@@ -221,6 +221,12 @@ export class CallAttempt {
     s.onNotification('consumerResumed', ({ consumerId }) =>
       this.subscriber.setProducerPaused(consumerId, false),
     );
+    s.onNotification('keyFrameNeeded', ({ producerId, spatialLayer }) => {
+      this.publisher.keyFrameNeeded(producerId, spatialLayer).catch((err: unknown) => {
+        // e.g. InvalidStateError while mediasoup-client changes the same sender's parameters
+        log.debug('could not make a key frame', { error: err instanceof Error ? err.name : '' });
+      });
+    });
     s.onNotification('activeSpeaker', ({ peerId }) => {
       model.activeSpeaker = peerId;
       model.touch();

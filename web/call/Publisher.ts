@@ -6,6 +6,7 @@
 import type { types } from 'mediasoup-client';
 import type { MediaSource } from '../../shared/protocol/index.js';
 import type { FrameCryptor } from '../e2ee/FrameCryptor.js';
+import type {} from '../types/webrtc-extensions.js';
 import { createLogger } from '../util/logger.js';
 import { sendParameters } from './encodings.js';
 import type { MediaSession, PublishAppData } from './MediaSession.js';
@@ -13,9 +14,16 @@ import type { SignallingClient } from './SignallingClient.js';
 
 const log = createLogger('Publisher');
 
+/**
+ * The server's keyFrameNeeded hints are honoured at most this often per producer: a hostile server
+ * could only make us spend bitrate on key frames, as it can with RTCP key-frame requests anyway.
+ */
+const KEY_FRAME_HINT_INTERVAL_MS = 250;
+
 interface Published {
   readonly producer: types.Producer;
   readonly transformId: string;
+  lastKeyFrameHint: number;
 }
 
 export class Publisher {
@@ -65,7 +73,7 @@ export class Publisher {
       return;
     }
     if (paused) producer.pause();
-    this.published.set(source, { producer, transformId });
+    this.published.set(source, { producer, transformId, lastKeyFrameHint: -Infinity });
     producer.on('trackended', () => log.warn('local track ended', { source }));
     log.debug('published', { source, producerId: producer.id });
   }
@@ -73,6 +81,29 @@ export class Publisher {
   async replaceTrack(source: MediaSource, track: MediaStreamTrack): Promise<void> {
     const producer = this.published.get(source)?.producer;
     if (producer && producer.track !== track) await producer.replaceTrack({ track });
+  }
+
+  /**
+   * The SFU moved the consumers of one of our simulcast layers down to `spatialLayer` because a
+   * higher layer stopped (our uplink estimate fell): encode a key frame of that layer now, so they
+   * can switch without waiting for their own RTCP requests, which Chrome throttles.
+   */
+  async keyFrameNeeded(producerId: string, spatialLayer: number): Promise<void> {
+    const entry = [...this.published.values()].find((p) => p.producer.id === producerId);
+    const producer = entry?.producer;
+    const sender = producer?.rtpSender;
+    if (!entry || !producer || !sender || producer.kind !== 'video' || producer.paused) return;
+    const rid = producer.rtpParameters.encodings?.[spatialLayer]?.rid;
+    if (rid === undefined) return;
+    const now = performance.now();
+    if (now - entry.lastKeyFrameHint < KEY_FRAME_HINT_INTERVAL_MS) return;
+    entry.lastKeyFrameHint = now;
+    const params = sender.getParameters();
+    if (!params.encodings.some((e) => e.rid === rid)) return;
+    await sender.setParameters(params, {
+      encodingOptions: params.encodings.map((e) => ({ keyFrame: e.rid === rid })),
+    });
+    log.debug('key frame requested by the SFU', { producerId, rid });
   }
 
   async setPaused(source: MediaSource, paused: boolean): Promise<void> {

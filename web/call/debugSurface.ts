@@ -26,6 +26,7 @@ export interface FeedDiagnostics {
   readonly source: string;
   readonly kind: string;
   readonly framesDecoded: number;
+  readonly keyFramesDecoded: number;
   readonly frameWidth: number;
   readonly frameHeight: number;
   readonly totalAudioEnergy: number;
@@ -114,6 +115,7 @@ export function installDebugSurface(
         const report = await attempt.subscriber.getStats(feed.consumerId);
         let row = {
           framesDecoded: 0,
+          keyFramesDecoded: 0,
           frameWidth: 0,
           frameHeight: 0,
           totalAudioEnergy: 0,
@@ -123,6 +125,7 @@ export function installDebugSurface(
           if (s.type !== 'inbound-rtp') return;
           row = {
             framesDecoded: num(s.framesDecoded),
+            keyFramesDecoded: num(s.keyFramesDecoded),
             frameWidth: num(s.frameWidth),
             frameHeight: num(s.frameHeight),
             totalAudioEnergy: num(s.totalAudioEnergy),
