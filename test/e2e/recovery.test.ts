@@ -48,6 +48,22 @@ async function twoInCall(server: TestSfu): Promise<[PageHandle, PageHandle]> {
   return [a, b];
 }
 
+const TRANSPORT_DELAY_MS = 4000;
+
+/** Init script: holds the page's `createTransport` signalling requests back for `ms`. */
+function delayTransportRequests(ms: number): string {
+  return `(() => {
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    if (typeof data === 'string' && data.includes('"createTransport"')) {
+      setTimeout(() => send.call(this, data), ${ms});
+      return;
+    }
+    return send.call(this, data);
+  };
+})();`;
+}
+
 async function expectVideoFlows(page: Page): Promise<void> {
   await expect
     .poll(async () => (await liveFeeds(page)).filter((f) => f.kind === 'video').length, {
@@ -116,6 +132,32 @@ describe('recovery', () => {
       },
     );
     await expectVideoFlows(a.page);
+    await expectVideoFlows(b.page);
+  });
+
+  it('a camera turned on while someone is still joining reaches them (its newProducer came before their transports)', async () => {
+    sfu = await startSfu();
+    const a = (await pages(1))[0]!;
+    // Bob's transports are requested only after TRANSPORT_DELAY_MS: a producer Alice makes
+    // meanwhile is announced to him before he can consume it.
+    const b = await openPage(browser, {
+      initScripts: [delayTransportRequests(TRANSPORT_DELAY_MS)],
+    });
+    handles.push(b);
+    const link = await createRoomLink(a.page, sfu.url);
+    await a.page.goto(link);
+    await a.page.locator('[data-test=toggle-camera]').click(); // Alice joins without her camera
+    await a.page.locator('[data-test=display-name]').fill('Alice');
+    await a.page.locator('[data-test=join]').click();
+    await waitForDiagnostics(a.page, (d) => d.phase === 'in-call', { what: 'Alice in the call' });
+
+    await joinCall(b.page, link, 'Bob');
+    await waitForDiagnostics(b.page, (d) => d.phase === 'keys', { what: 'Bob joined' });
+    await a.page.locator('[data-test=control-camera]').click();
+    const aliceId = (await diagnostics(a.page)).selfPeerId;
+    await waitForDiagnostics(b.page, (d) => d.senders.some((x) => x.peerId === aliceId), {
+      what: 'Bob knows Alice',
+    });
     await expectVideoFlows(b.page);
   });
 });

@@ -64,6 +64,12 @@ export class CallAttempt {
   /** The send transport exists: local tracks can be published. */
   private sending = false;
   private localSync: Promise<void> = Promise.resolve();
+  /**
+   * Producers announced (`newProducer`) before the receive transport exists, or null once it
+   * does. A producer made while we were joining is in neither `joined.producers` nor consumable
+   * yet: dropping its notification would lose that feed for the whole call.
+   */
+  private earlyProducers: ProducerInfo[] | null = [];
 
   constructor(
     private readonly signalling: SignallingClient,
@@ -109,9 +115,12 @@ export class CallAttempt {
     }
     this.flushQueued();
     await this.media.createTransports();
+    const early = this.earlyProducers ?? [];
+    this.earlyProducers = null;
     this.sending = true;
     await this.syncLocal();
-    await Promise.all(joined.producers.map((p) => this.consume(p)));
+    // consume() ignores a producer it already has or is consuming, so overlap is harmless.
+    await Promise.all([...joined.producers, ...early].map((p) => this.consume(p)));
     this.keysTimer = setTimeout(() => this.enterCall(), KEY_EXCHANGE_WAIT_MS);
     this.checkKeysDone();
   }
@@ -213,7 +222,10 @@ export class CallAttempt {
     keyed('peerJoined');
     keyed('peerLeft');
     keyed('relay');
-    s.onNotification('newProducer', (info) => void this.consume(info));
+    s.onNotification('newProducer', (info) => {
+      if (this.earlyProducers) this.earlyProducers.push(info);
+      else void this.consume(info);
+    });
     s.onNotification('consumerClosed', ({ consumerId }) => this.subscriber.remove(consumerId));
     s.onNotification('consumerPaused', ({ consumerId }) =>
       this.subscriber.setProducerPaused(consumerId, true),
