@@ -4,9 +4,10 @@
 // stayer receives must decrypt without a single failure, the picture must still be the other's,
 // and it must never stop for good. Every freeze over one second is reported with the picture
 // widths around it (a change: a simulcast failover), but fails the test only beyond
-// MAX_FREEZE_MS: on this 2-core machine, three pages and the SFU starve each other while a page
-// loads, a sender's key frame for its lower layer can come 0.5–1 s late, and about one run in
-// four saw a 1.0–3.7 s freeze (see the closing note). Each page's own camera preview is
+// MAX_FREEZE_MS, because tests carry no wall-clock thresholds beyond generous ones: on this
+// 2-core machine three pages and the SFU starve each other while a page loads. Before the SFU
+// asked senders for the lower layer's key frame (keyFrameNeeded), 7 runs of 19 froze for
+// 1.0–3.7 s; since, 11 of 11 stayed under 1 s (longest 967 ms). Each page's own camera preview is
 // followed the same way, as a control: a remote freeze during which the page itself presented
 // nothing is CPU starvation of that page, reported but not held against the call.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
