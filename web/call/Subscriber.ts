@@ -109,7 +109,14 @@ export class Subscriber extends Emitter<Events> {
     };
     this.feeds.set(consumer.id, { feed, consumer });
     consumer.on('transportclose', () => this.remove(consumer.id));
-    await this.signalling.request('resumeConsumer', { consumerId: consumer.id });
+    try {
+      await this.signalling.request('resumeConsumer', { consumerId: consumer.id });
+    } catch (err) {
+      // e.g. the producer closed meanwhile (its consumerClosed came before this feed existed):
+      // leave no feed behind that nothing will ever remove.
+      this.remove(consumer.id);
+      throw err;
+    }
     // The peer may have left while we waited; adding its feed now would bring back a ghost tile.
     if (this.departed.has(res.peerId)) return this.remove(consumer.id);
     this.emit('added', feed);
