@@ -152,7 +152,8 @@ describe('recovery', () => {
     await waitForDiagnostics(a.page, (d) => d.phase === 'in-call', { what: 'Alice in the call' });
 
     await joinCall(b.page, link, 'Bob');
-    await waitForDiagnostics(b.page, (d) => d.phase === 'keys', { what: 'Bob joined' });
+    // Joined (a peer id), so his transports are being held back; his keys may already be done.
+    await waitForDiagnostics(b.page, (d) => d.selfPeerId !== null, { what: 'Bob joined' });
     await a.page.locator('[data-test=control-camera]').click();
     const aliceId = (await diagnostics(a.page)).selfPeerId;
     await waitForDiagnostics(b.page, (d) => d.senders.some((x) => x.peerId === aliceId), {
