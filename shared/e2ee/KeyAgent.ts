@@ -12,8 +12,9 @@
 //   peer verified  ─▶ join: ratchet own key forward, newcomer gets only the new key
 //   peer left      ─▶ leave: fresh key to remaining members, switch when all acked or after 1 s
 //
-// Handshakes live in Handshaker.ts, media-key distribution in MediaKeyScheduler.ts, per-peer state
-// in Peer.ts. The protocol and its reasons: docs/protocol.md.
+// Handshakes live in Handshaker.ts, media-key distribution in MediaKeyScheduler.ts, the known
+// peers and their outboxes in PeerTable.ts (per-peer state in Peer.ts), input serialization in
+// InputQueue.ts. The protocol and its reasons: docs/protocol.md.
 
 import type { HandshakeContext } from './AgentContext.js';
 import {
@@ -35,8 +36,10 @@ import {
 import { Handshaker } from './Handshaker.js';
 import { createSessionKey, IdentityKey, type SessionKeyPair } from './identity.js';
 import { MediaKeyScheduler } from './MediaKeyScheduler.js';
-import { Peer } from './Peer.js';
-import { encodeRecords, MAX_CHAT_BYTES, type ChannelRecord } from './records.js';
+import { InputQueue } from './InputQueue.js';
+import type { Peer } from './Peer.js';
+import { PeerTable } from './PeerTable.js';
+import { MAX_CHAT_BYTES, type ChannelRecord } from './records.js';
 import { deriveRoomKeys, isValidId, type RoomKeys } from './roomSecret.js';
 import { RosterView } from './RosterView.js';
 import { pairwiseSecurityCode, type SecurityCode } from './securityCode.js';
@@ -53,11 +56,7 @@ export class KeyAgent {
   private readonly session: SessionKeyPair;
   private readonly opts: Required<KeyAgentOptions>;
   private readonly clock: { now(): number };
-  private readonly peers = new Map<string, Peer>();
-  /** Peers with queued channel records: finishInput visits only these, not every peer. */
-  private readonly queued = new Set<Peer>();
-  /** Verified peers in `peers` (kept in step by establish, handlePeerLeft and close). */
-  private memberCount = 0;
+  private readonly peers = new PeerTable();
   private readonly warningCounts = new Map<WarningCode, number>();
   private readonly handshaker: Handshaker;
   private readonly keys: MediaKeyScheduler;
@@ -66,8 +65,7 @@ export class KeyAgent {
   private self: VerifiedAnnouncement | null = null;
   private started = false;
   private closed = false;
-  private queue: Promise<unknown> = Promise.resolve();
-  private effects: AgentEffect[] = [];
+  private readonly inputs = new InputQueue<AgentEffect>();
   private readonly rosterView: RosterView;
 
   constructor(config: KeyAgentConfig) {
@@ -135,7 +133,7 @@ export class KeyAgent {
     return this.run(() => {
       if (!isValidId(peerId)) return this.warn('INVALID_PEER_ID');
       if (peerId === this.selfPeerId) return;
-      const peer = this.peer(peerId);
+      const peer = this.peers.getOrCreate(peerId);
       peer.reported = true;
       peer.helloAttempts = 0;
       this.handshaker.watch(peer);
@@ -150,13 +148,8 @@ export class KeyAgent {
   handlePeerLeft(peerId: string): Promise<AgentEffect[]> {
     return this.run(() => {
       if (!isValidId(peerId)) return this.warn('INVALID_PEER_ID');
-      const peer = this.peers.get(peerId);
-      if (peer === undefined) return;
-      this.peers.delete(peerId);
-      peer.previousChannel?.close();
-      peer.channel?.close();
-      if (peer.verified) {
-        this.memberCount--;
+      const peer = this.peers.remove(peerId);
+      if (peer?.verified) {
         this.keys.memberLeft(peer);
         this.rosterView.markChanged();
       }
@@ -183,11 +176,11 @@ export class KeyAgent {
   tick(): Promise<AgentEffect[]> {
     return this.run(() => {
       const now = this.clock.now();
-      for (const peer of this.peers.values()) this.handshaker.tickPeer(peer, now);
+      for (const peer of this.peers.byId.values()) this.handshaker.tickPeer(peer, now);
       this.keys.tick(now);
       // Forget peers we gave up on (PEER_SILENT, timed-out ghosts): nothing refers to them.
-      for (const [id, p] of this.peers)
-        if (!p.verified && p.handshake === null && !p.reported && !p.known) this.peers.delete(id);
+      for (const [id, p] of this.peers.byId)
+        if (!p.verified && p.handshake === null && !p.reported && !p.known) this.peers.remove(id);
     });
   }
 
@@ -228,22 +221,14 @@ export class KeyAgent {
   /** Idempotent. Forgets every key; later inputs throw KeyAgentError('CLOSED'). */
   close(): Promise<AgentEffect[]> {
     if (this.closed) return Promise.resolve([]);
-    const p = this.queue.then((): AgentEffect[] => {
+    return this.inputs.after((): AgentEffect[] => {
       if (this.closed) return [];
       this.closed = true;
       this.keys.close();
       this.handshaker.clear();
-      for (const p of this.peers.values()) {
-        p.channel?.close();
-        p.previousChannel?.close();
-      }
       this.peers.clear();
-      this.queued.clear();
-      this.memberCount = 0;
       return [{ type: 'closed' }];
     });
-    this.queue = p.catch(() => undefined);
-    return p;
   }
 
   // ── Queries ───────────────────────────────────────────────────────────────────────────────
@@ -332,7 +317,7 @@ export class KeyAgent {
       peer.userVerified &&= sameIdentity;
       this.keys.memberLeft(peer); // the old session is gone: treat it as a leave
     }
-    if (prev === null) this.memberCount++;
+    if (prev === null) this.peers.verified();
     // Channels nothing refers to any more: forget their keys.
     peer.previousChannel?.close();
     if (prev !== null && !sameSession) prev.close();
@@ -352,16 +337,7 @@ export class KeyAgent {
   private finishInput(): void {
     this.keys.finish(this.clock.now());
     this.rosterView.publish((e) => this.emit(e));
-    for (const p of this.queued) {
-      if (this.peers.get(p.peerId) !== p) {
-        this.queued.delete(p); // left during this input: nothing to send it
-        continue;
-      }
-      if (p.channel === null) continue; // kept until it has a channel
-      this.queued.delete(p);
-      const payload = p.channel.seal(encodeRecords(p.takeOutbox()));
-      this.emit({ type: 'send', to: p.peerId, payload });
-    }
+    this.peers.sealQueued((to, payload) => this.emit({ type: 'send', to, payload }));
   }
 
   // ── Helpers ───────────────────────────────────────────────────────────────────────────────
@@ -371,12 +347,12 @@ export class KeyAgent {
       if (this.self === null) throw new KeyAgentError('NOT_STARTED', 'call start() first');
       return this.self;
     };
-    const memberCount = (): number => this.memberCount;
+    const peers = this.peers;
     return {
       opts: this.opts,
-      peers: this.peers,
+      peers: peers.byId,
       get memberCount(): number {
-        return memberCount();
+        return peers.memberCount;
       },
       roomId: this.roomId,
       selfPeerId: this.selfPeerId,
@@ -389,22 +365,13 @@ export class KeyAgent {
       random,
       emit: (e) => this.emit(e),
       warn: (code, peerId) => this.warn(code, peerId),
-      peer: (peerId) => this.peer(peerId),
+      peer: (peerId) => peers.getOrCreate(peerId),
       establish: (peer, channel) => this.establish(peer, channel),
     };
   }
 
-  private peer(peerId: string): Peer {
-    let p = this.peers.get(peerId);
-    if (p === undefined) {
-      p = new Peer(peerId, (q) => this.queued.add(q));
-      this.peers.set(peerId, p);
-    }
-    return p;
-  }
-
   private members(): Peer[] {
-    return [...this.peers.values()].filter((p) => p.verified);
+    return this.peers.verifiedPeers();
   }
 
   private warn(code: WarningCode, peerId?: string): void {
@@ -418,26 +385,16 @@ export class KeyAgent {
   }
 
   private emit(e: AgentEffect): void {
-    this.effects.push(e);
+    this.inputs.emit(e);
   }
 
-  /** Serializes inputs: each runs alone, then `finishInput`, and returns its own effects. */
+  /** Each input runs alone, then `finishInput`, and returns its own effects. */
   private run(fn: () => void | Promise<void>, requireStarted = true): Promise<AgentEffect[]> {
-    const p = this.queue.then(async () => {
+    const admit = (): void => {
       if (this.closed) throw new KeyAgentError('CLOSED', 'KeyAgent is closed');
       if (requireStarted && !this.started)
         throw new KeyAgentError('NOT_STARTED', 'call start() first');
-      this.effects = [];
-      try {
-        const pending = fn();
-        if (pending !== undefined) await pending;
-        this.finishInput();
-        return this.effects;
-      } finally {
-        this.effects = [];
-      }
-    });
-    this.queue = p.catch(() => undefined);
-    return p;
+    };
+    return this.inputs.run(admit, fn, () => this.finishInput());
   }
 }
