@@ -9,7 +9,7 @@ import type { MediaSource, NotificationOf, ProducerInfo } from '../../shared/pro
 import { FrameCryptor } from '../e2ee/FrameCryptor.js';
 import { assertNever } from '../util/assertNever.js';
 import type { TransformMode } from '../e2ee/support.js';
-import { createLogger } from '../util/logger.js';
+import { createLogger, errorName } from '../util/logger.js';
 import type { CallModel } from './CallModel.js';
 import { E2eeSession } from './E2eeSession.js';
 import { MediaSession } from './MediaSession.js';
@@ -236,7 +236,7 @@ export class CallAttempt {
     s.onNotification('keyFrameNeeded', ({ producerId, spatialLayer }) => {
       this.publisher.keyFrameNeeded(producerId, spatialLayer).catch((err: unknown) => {
         // e.g. InvalidStateError while mediasoup-client changes the same sender's parameters
-        log.debug('could not make a key frame', { error: err instanceof Error ? err.name : '' });
+        log.debug('could not make a key frame', { error: errorName(err) });
       });
     });
     s.onNotification('activeSpeaker', ({ peerId }) => {
@@ -289,7 +289,7 @@ export class CallAttempt {
       await this.subscriber.consume(info);
     } catch (err) {
       if (!this.closed)
-        log.warn('could not consume', { producerId: info.producerId, error: (err as Error).name });
+        log.warn('could not consume', { producerId: info.producerId, error: errorName(err) });
     }
   }
 

@@ -7,7 +7,7 @@
  */
 import type { MediaSource } from '../../shared/protocol/index.js';
 import type { TransformMode } from '../e2ee/support.js';
-import { createLogger } from '../util/logger.js';
+import { createLogger, errorName } from '../util/logger.js';
 import { CallAttempt, type LocalTrack } from './CallAttempt.js';
 import { CallModel } from './CallModel.js';
 import type { RosterEntry } from '../../shared/e2ee/index.js';
@@ -249,7 +249,7 @@ export class CallEngine {
     this.attempt?.syncLocal().catch((err: unknown) => {
       log.warn('could not send a local track', {
         source,
-        error: err instanceof Error ? err.name : 'unknown',
+        error: errorName(err),
       });
     });
   }

@@ -16,7 +16,7 @@ import {
 } from '../../shared/e2ee/index.js';
 import { assertNever } from '../util/assertNever.js';
 import { Emitter } from '../util/Emitter.js';
-import { createLogger } from '../util/logger.js';
+import { createLogger, errorName } from '../util/logger.js';
 
 const log = createLogger('E2eeSession');
 
@@ -172,7 +172,7 @@ export class E2eeSession extends Emitter<Events> {
         // The agent retries unanswered handshakes and keys on its own timers.
         log.debug('relay failed', {
           to: to ?? 'all',
-          error: err instanceof Error ? err.name : 'unknown',
+          error: errorName(err),
         });
       });
     },

@@ -7,7 +7,7 @@ import type { types } from 'mediasoup-client';
 import type { MediaSource, ProducerInfo } from '../../shared/protocol/index.js';
 import type { FrameCryptor } from '../e2ee/FrameCryptor.js';
 import { Emitter } from '../util/Emitter.js';
-import { createLogger } from '../util/logger.js';
+import { createLogger, errorName } from '../util/logger.js';
 import type { MediaSession } from './MediaSession.js';
 import type { SignallingClient } from './SignallingClient.js';
 
@@ -196,7 +196,7 @@ export class Subscriber extends Emitter<Events> {
     await this.signalling.request('requestKeyFrame', { consumerId }).catch((err: unknown) => {
       log.debug('key frame request failed', {
         consumerId,
-        error: err instanceof Error ? err.name : '',
+        error: errorName(err),
       });
     });
   }

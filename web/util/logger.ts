@@ -64,3 +64,8 @@ export function createLogger(name: string, base: LogContext = {}): Logger {
     child: (c) => createLogger(name, { ...base, ...c }),
   };
 }
+
+/** What a log line may say of a caught error: its name only (messages can carry user data). */
+export function errorName(err: unknown): string {
+  return err instanceof Error || err instanceof DOMException ? err.name : 'unknown';
+}
