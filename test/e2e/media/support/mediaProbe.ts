@@ -61,6 +61,8 @@ interface ProbeConfig {
   readonly bits: number;
   readonly blockFraction: number;
   readonly keepSamples: number;
+  /** Listen to remote audio (beep onsets). Costs an AudioContext per page. */
+  readonly audio: boolean;
 }
 
 /** Runs in the page. Everything it needs is in its body or in `config`. */
@@ -219,6 +221,7 @@ function installProbe(config: ProbeConfig): void {
         tile.shadowRoot?.querySelector('bc-media')?.shadowRoot?.querySelector('video') ?? null;
       if (el && el !== entry.el) follow(entry, el);
     }
+    if (!config.audio) return;
     for (const media of deepAll(document, 'bc-media[data-peer]')) {
       const peerId = media.getAttribute('data-peer')!;
       const el = media.shadowRoot?.querySelector('audio');
@@ -275,11 +278,12 @@ function installProbe(config: ProbeConfig): void {
 export const NAME_SHIM = 'globalThis.__name ??= (f) => f;';
 
 /** Init-script source: install with `openPage(browser, { initScripts: [probeScript()] })`. */
-export function probeScript(): string {
+export function probeScript(options: { audio?: boolean } = {}): string {
   const config: ProbeConfig = {
     bits: FRAME_BITS,
     blockFraction: BLOCK / CAMERA.width,
     keepSamples: 90,
+    audio: options.audio ?? true,
   };
   return `${NAME_SHIM}
 window.__bcReadFrame = ${readFrame.toString()};

@@ -28,6 +28,10 @@ export interface PersonOptions {
   readonly initScripts?: readonly (string | (() => void))[];
   readonly browserArgs?: readonly string[];
   readonly viewport?: { width: number; height: number };
+  /** The browser's CPU priority (`nice`, 1–19); by default the same as the test's. */
+  readonly niceness?: number;
+  /** What the media probe follows; by default video and audio. */
+  readonly probe?: { audio?: boolean };
   /**
    * Benchmarks only: turn off the page's Content Security Policy so an init script may start the
    * frame worker from a blob (bench/e2e/frameTiming.ts). Tests never set it.
@@ -59,8 +63,8 @@ export class Cast {
   readonly people: Person[] = [];
 
   async person(name: string, colour: Colour, options: PersonOptions = {}): Promise<Person> {
-    const browser = await launchCamera(colour, options.browserArgs);
-    const initScripts = [probeScript(), ...(options.initScripts ?? [])];
+    const browser = await launchCamera(colour, options.browserArgs, options.niceness);
+    const initScripts = [probeScript(options.probe), ...(options.initScripts ?? [])];
     const handle = options.bypassCSP
       ? await openPageWithoutCsp(browser, initScripts, options.viewport)
       : await openPage(browser, {
