@@ -22,7 +22,12 @@ export interface Person {
   peerId: string | null;
   /** Every signalling frame this page sent or received (the client uses WebSocket only). */
   readonly signalling: (string | Buffer)[];
+  /** The page's most recent console lines (any level), to explain a failed join. */
+  readonly console: string[];
 }
+
+/** Console lines kept per person. */
+const CONSOLE_LINES = 100;
 
 export interface PersonOptions {
   readonly initScripts?: readonly (string | (() => void))[];
@@ -79,7 +84,12 @@ export class Cast {
       page: handle.page,
       peerId: null,
       signalling: [],
+      console: [],
     };
+    handle.page.on('console', (msg) => {
+      p.console.push(`${msg.type()}: ${msg.text()}`);
+      if (p.console.length > CONSOLE_LINES) p.console.shift();
+    });
     handle.page.on('websocket', (ws) => {
       ws.on('framesent', (f) => p.signalling.push(f.payload));
       ws.on('framereceived', (f) => p.signalling.push(f.payload));
@@ -100,17 +110,35 @@ export class Cast {
   }
 }
 
-/** Joins and records the peer id once the page has one. */
-export async function join(p: Person, link: string): Promise<void> {
+/**
+ * Joins and records the peer id once the page has one. Throws, with what the page showed and
+ * logged, if the join failed (the pre-join page shows an alert) or never got a peer id.
+ */
+export async function join(p: Person, link: string, timeoutMs = 60_000): Promise<void> {
   await joinCall(p.page, link, p.name);
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + timeoutMs;
   let d: Diagnostics | null = null;
   while (Date.now() < deadline) {
     d = await diagnostics(p.page);
-    if (d.selfPeerId && d.phase !== 'connecting') break;
+    if (d.selfPeerId && d.phase !== 'connecting') {
+      p.peerId = d.selfPeerId;
+      return;
+    }
+    const alerts = await p.page
+      .locator('[data-test=alert]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-code') ?? '?'));
+    if (alerts.length > 0) throw joinFailure(p, `the page shows ${alerts.join(', ')}`, d);
     await p.page.waitForTimeout(100);
   }
-  p.peerId = d?.selfPeerId ?? null;
+  throw joinFailure(p, `no peer id after ${timeoutMs} ms`, d);
+}
+
+function joinFailure(p: Person, what: string, d: Diagnostics | null): Error {
+  return new Error(
+    `${p.name} could not join: ${what}; phase ${d?.phase ?? '?'}, events ` +
+      `${JSON.stringify(d?.events ?? [])}; console:\n${p.console.join('\n')}\n` +
+      `page errors: ${JSON.stringify(p.handle.errors)}`,
+  );
 }
 
 export interface TappedSfu {
