@@ -10,7 +10,7 @@
 // priority (nice 10), so that her page load, every cycle, cannot take the stayers' CPU as it
 // could not from a device of her own; she still gets what they leave idle. The stayers still do
 // all the work a join costs them (handshakes, a new consumer and decoder, a new tile). Measured
-// here: with it, 29 of 30 runs had no freeze over 1 s (longest gaps 333–933 ms) and one froze for
+// here: with it, 31 of 32 runs had no freeze over 1 s (longest gaps 300–933 ms) and one froze for
 // 1,017 ms; without it, 17 of 23 runs stayed under 1 s, with freezes of 1.0–1.5 s in the others.
 // What remains are simulcast failovers: when the stayers start receiving the newcomer, Chrome's
 // uplink estimate in both stayers' browsers can fall from ~1 Mbit/s to ~150 kbit/s at once, with
