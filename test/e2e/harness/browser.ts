@@ -5,9 +5,6 @@
  *
  * Extra Chromium flags (e.g. `--use-file-for-fake-video-capture=<y4m>`) can be passed per page.
  */
-import { renameSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -32,35 +29,11 @@ export const BASE_ARGS = [
 export interface LaunchOptions {
   /** Extra Chromium flags, e.g. a y4m file for the fake camera. */
   readonly args?: readonly string[];
-  /**
-   * Run the whole browser (every process it starts) at this `nice` level (1–19): a lower CPU
-   * priority, for a participant whose bursts should not starve the others the way they could not
-   * if each had a device of their own.
-   */
-  readonly niceness?: number;
-}
-
-/**
- * A two-line executable in os.tmpdir() that starts Chromium at `niceness`. Written afresh on
- * every launch (atomically, so parallel test files are safe) so it always names CHROMIUM_PATH.
- */
-function nicedChromium(niceness: number): string {
-  if (!Number.isInteger(niceness) || niceness < 1 || niceness > 19)
-    throw new RangeError(`niceness must be an integer 1–19, not ${niceness}`);
-  if (CHROMIUM_PATH.includes("'")) throw new Error('CHROMIUM_PATH must not contain a quote');
-  const file = path.join(os.tmpdir(), `blindcall-chromium-nice${niceness}.sh`);
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `#!/bin/sh\nexec nice -n ${niceness} '${CHROMIUM_PATH}' "$@"\n`, {
-    mode: 0o755,
-  });
-  renameSync(tmp, file);
-  return file;
 }
 
 export function launchBrowser(options: LaunchOptions = {}): Promise<Browser> {
   return chromium.launch({
-    executablePath:
-      options.niceness === undefined ? CHROMIUM_PATH : nicedChromium(options.niceness),
+    executablePath: CHROMIUM_PATH,
     args: [...BASE_ARGS, ...(options.args ?? [])],
   });
 }

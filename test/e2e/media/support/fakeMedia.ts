@@ -46,16 +46,9 @@ export function cameraFile(colour: Colour): Promise<string> {
 }
 
 /** A Chromium whose fake camera shows `colour` with the frame-number stripe. */
-export async function launchCamera(
-  colour: Colour,
-  args: readonly string[] = [],
-  niceness?: number,
-): Promise<Browser> {
+export async function launchCamera(colour: Colour, args: readonly string[] = []): Promise<Browser> {
   const file = await cameraFile(colour);
-  return launchBrowser({
-    args: [`--use-file-for-fake-video-capture=${file}`, ...args],
-    ...(niceness === undefined ? {} : { niceness }),
-  });
+  return launchBrowser({ args: [`--use-file-for-fake-video-capture=${file}`, ...args] });
 }
 
 /**

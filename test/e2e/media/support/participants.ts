@@ -33,8 +33,6 @@ export interface PersonOptions {
   readonly initScripts?: readonly (string | (() => void))[];
   readonly browserArgs?: readonly string[];
   readonly viewport?: { width: number; height: number };
-  /** The browser's CPU priority (`nice`, 1–19); by default the same as the test's. */
-  readonly niceness?: number;
   /** What the media probe follows; by default video and audio. */
   readonly probe?: { audio?: boolean };
   /**
@@ -68,7 +66,7 @@ export class Cast {
   readonly people: Person[] = [];
 
   async person(name: string, colour: Colour, options: PersonOptions = {}): Promise<Person> {
-    const browser = await launchCamera(colour, options.browserArgs, options.niceness);
+    const browser = await launchCamera(colour, options.browserArgs);
     const initScripts = [probeScript(options.probe), ...(options.initScripts ?? [])];
     const handle = options.bypassCSP
       ? await openPageWithoutCsp(browser, initScripts, options.viewport)
