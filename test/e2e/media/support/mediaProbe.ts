@@ -61,7 +61,10 @@ interface ProbeConfig {
   readonly bits: number;
   readonly blockFraction: number;
   readonly keepSamples: number;
-  /** Listen to remote audio (beep onsets). Costs an AudioContext per page. */
+  /**
+   * Listen to remote audio (beep onsets). Costs an AudioContext per page and a main-thread
+   * callback every 256 samples per remote stream: leave it off where only video is checked.
+   */
   readonly audio: boolean;
 }
 
