@@ -10,9 +10,13 @@
 // looks without any env var, then checked by creating a worker, a Router and
 // a WebRtcTransport.
 //
+// One variant exists for comparison only (bench/forwarding.ts --compare-srtp): `debian-libsrtp2`
+// links Debian's libsrtp2 package (built against NSS) as the recipe did before it built libsrtp
+// with OpenSSL. It is cached under its own key and never installed into node_modules.
+//
 // Plain Node ESM with builtins only: this runs before dev dependencies exist.
 //
-//   node scripts/worker/ensure-worker.mjs
+//   node scripts/worker/ensure-worker.mjs [--variant debian-libsrtp2]
 //   import { ensureWorker } from './scripts/worker/ensure-worker.mjs';
 
 import fs from 'node:fs';
@@ -31,6 +35,7 @@ import {
 } from './lib/cache.mjs';
 import { fetchPrebuilt, prebuiltUrl } from './lib/prebuilt.mjs';
 import { smokeCheck } from './lib/smoke-check.mjs';
+import { ensureSrtpSource } from './lib/srtp-source.mjs';
 import { StepRunner } from './lib/steps.mjs';
 
 const SCRIPT_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -39,16 +44,23 @@ const BINARY_NAME = 'mediasoup-worker';
 
 /**
  * @typedef {{ binPath: string, source: 'env' | 'cache' | 'prebuilt' | 'build' }} EnsureWorkerResult
+ * @typedef {'default' | 'debian-libsrtp2'} WorkerVariant
  */
 
+/** Debian packages only the comparison variant needs. */
+const VARIANT_PACKAGES = { default: [], 'debian-libsrtp2': ['libsrtp2-dev'] };
+
 /**
- * @param {{ log?: (line: string) => void, projectRoot?: string }} [options]
+ * @param {{ log?: (line: string) => void, projectRoot?: string, variant?: WorkerVariant }} [options]
  * @returns {Promise<EnsureWorkerResult>}
  */
 export async function ensureWorker({
   log = (line) => process.stderr.write(`${line}\n`),
   projectRoot = PROJECT_ROOT,
+  variant = 'default',
 } = {}) {
+  if (!(variant in VARIANT_PACKAGES)) throw new Error(`unknown worker variant "${variant}"`);
+  if (variant !== 'default') return ensureVariant({ log, projectRoot, variant });
   const envBin = process.env.MEDIASOUP_WORKER_BIN;
   if (envBin && isFile(envBin)) {
     log(`[mediasoup-worker] using MEDIASOUP_WORKER_BIN=${envBin}; nothing else to do`);
@@ -79,7 +91,15 @@ export async function ensureWorker({
       (message) => steps.info(message),
       async () => {
         if (isFile(cachedBin)) return;
-        source = await obtainBinary({ steps, pkg, mediasoupDir, root, key, dest: cachedBin });
+        source = await obtainBinary({
+          steps,
+          pkg,
+          mediasoupDir,
+          root,
+          key,
+          dest: cachedBin,
+          variant,
+        });
       },
     );
     if (source === 'cache') steps.info('found in cache');
@@ -103,10 +123,44 @@ export async function ensureWorker({
 }
 
 /**
+ * A comparison variant: built (once, then cached) from the same sources, never installed.
+ * @param {{ log: (line: string) => void, projectRoot: string, variant: WorkerVariant }} options
+ * @returns {Promise<EnsureWorkerResult>}
+ */
+async function ensureVariant({ log, projectRoot, variant }) {
+  const root = cacheRoot();
+  const mediasoupDir = path.join(projectRoot, 'node_modules', 'mediasoup');
+  const steps = new StepRunner(log, path.join(root, 'logs'), `ensure-worker-${variant}`);
+  try {
+    const pkg = await steps.step('read mediasoup package', () =>
+      readMediasoupPackage(mediasoupDir),
+    );
+    const key = `${pkg.version}-${hashRecipe(SCRIPT_DIR)}-${variant}`;
+    const cachedBin = path.join(root, key, BINARY_NAME);
+    steps.info(`variant ${variant}: cache key ${key}`);
+    /** @type {EnsureWorkerResult['source']} */
+    let source = 'cache';
+    await withLock(
+      path.join(root, `${key}.lock`),
+      (message) => steps.info(message),
+      async () => {
+        if (isFile(cachedBin)) return;
+        source = 'build';
+        await buildFromSource({ steps, mediasoupDir, root, key, dest: cachedBin, variant });
+      },
+    );
+    steps.info(`ready (${source}): ${cachedBin}`);
+    return { binPath: cachedBin, source };
+  } finally {
+    steps.close();
+  }
+}
+
+/**
  * Prebuilt download first, else a source build; leaves the binary at dest.
  * @returns {Promise<'prebuilt' | 'build'>}
  */
-async function obtainBinary({ steps, pkg, mediasoupDir, root, key, dest }) {
+async function obtainBinary({ steps, pkg, mediasoupDir, root, key, dest, variant }) {
   if (process.env.MEDIASOUP_SKIP_WORKER_PREBUILT_DOWNLOAD) {
     steps.info('MEDIASOUP_SKIP_WORKER_PREBUILT_DOWNLOAD is set: not trying the prebuilt download');
   } else {
@@ -123,18 +177,35 @@ async function obtainBinary({ steps, pkg, mediasoupDir, root, key, dest }) {
     if (result.ok) return 'prebuilt';
     steps.info(`no prebuilt binary (${result.reason}); building from source, ~10 min on 2 cores`);
   }
+  await buildFromSource({ steps, mediasoupDir, root, key, dest, variant });
+  return 'build';
+}
 
+/** Build packages, the libsrtp source (default variant), then meson + ninja. */
+async function buildFromSource({ steps, mediasoupDir, root, key, dest, variant }) {
   await steps.step('apt packages', () =>
-    ensureAptPackages({ info: (message) => steps.info(message), run: steps.run.bind(steps) }),
+    ensureAptPackages({
+      info: (message) => steps.info(message),
+      run: steps.run.bind(steps),
+      extra: VARIANT_PACKAGES[variant],
+    }),
   );
+  const srtpTarball =
+    variant === 'default'
+      ? await steps.step('libsrtp source', () =>
+          ensureSrtpSource({ cacheDir: path.join(root, key, 'sources'), steps }),
+        )
+      : undefined;
   await buildWorker({
+    srtpTarball,
     steps,
     workerSourceDir: path.join(mediasoupDir, 'worker'),
     recipeDir: path.join(SCRIPT_DIR, 'recipe'),
+    variantDir:
+      variant === 'default' ? undefined : path.join(SCRIPT_DIR, 'recipe', 'variants', variant),
     workspace: path.join(root, `build-${key}`),
     dest,
   });
-  return 'build';
 }
 
 /** @returns {{ version: string, repositoryUrl: string }} */
@@ -158,8 +229,12 @@ function isMainModule() {
 
 if (isMainModule()) {
   const started = Date.now();
+  const variantAt = process.argv.indexOf('--variant');
+  /** @type {WorkerVariant} */
+  const variant =
+    variantAt >= 0 ? /** @type {WorkerVariant} */ (process.argv[variantAt + 1]) : 'default';
   try {
-    const result = await ensureWorker({ log: (line) => console.log(line) });
+    const result = await ensureWorker({ log: (line) => console.log(line), variant });
     console.log(
       `mediasoup-worker ready: ${result.binPath} (${result.source}, ${((Date.now() - started) / 1000).toFixed(1)}s)`,
     );

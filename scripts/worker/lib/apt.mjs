@@ -16,10 +16,11 @@ const BUILD_PACKAGES = [
   'libflatbuffers-dev',
   'libuv1-dev',
   'libssl-dev',
+  // Only deps/libwebrtc (the bandwidth estimator) uses abseil.
   'libabsl-dev',
-  'libsrtp2-dev',
-  'libusrsctp-dev',
-  'liburing-dev',
+  // libsrtp is not here: the recipe builds it from Debian's source package with OpenSSL
+  // (lib/srtp-source.mjs), because Debian's binary package uses NSS. mediasoup 3.27 has its own
+  // SCTP stack and no io_uring, so usrsctp and liburing are gone too.
 ];
 const MESON_PACKAGE = 'meson';
 const MESON_MIN_VERSION = '1.1.0';
@@ -34,18 +35,20 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 const APT_SOURCE_PATHS = ['/etc/apt/sources.list', '/etc/apt/sources.list.d'];
 
 /**
+ * extra: packages a comparison variant of the worker needs on top of BUILD_PACKAGES.
  * @param {{ info: (message: string) => void,
- *   run: import('./steps.mjs').StepRunner['run'] }} options
+ *   run: import('./steps.mjs').StepRunner['run'], extra?: string[] }} options
  */
-export async function ensureAptPackages({ info, run }) {
+export async function ensureAptPackages({ info, run, extra = [] }) {
+  const packages = [...BUILD_PACKAGES, ...extra];
   if (!hasCommand('dpkg-query')) {
     info(
       'no dpkg here: not checking packages; the build needs meson >= 1.1.0, ninja, g++, ' +
-        'pkg-config, flatc and dev files for flatbuffers, libuv, OpenSSL 3, abseil, libsrtp2, usrsctp, liburing',
+        'pkg-config, flatc and dev files for flatbuffers, libuv, OpenSSL 3 and abseil',
     );
     return;
   }
-  const missing = BUILD_PACKAGES.filter((name) => !isInstalled(name));
+  const missing = packages.filter((name) => !isInstalled(name));
   const needMeson = !mesonIsRecentEnough();
   if (missing.length === 0 && !needMeson) {
     info('all build packages are installed');
@@ -100,7 +103,7 @@ export async function ensureAptPackages({ info, run }) {
       throw new Error(`installed meson is still older than ${MESON_MIN_VERSION}`);
     }
   }
-  const stillMissing = BUILD_PACKAGES.filter((name) => !isInstalled(name));
+  const stillMissing = packages.filter((name) => !isInstalled(name));
   if (stillMissing.length > 0) {
     throw new Error(`packages still missing after apt-get install: ${stillMissing.join(', ')}`);
   }
@@ -135,7 +138,7 @@ function compareVersions(a, b) {
   return 0;
 }
 
-function debianCodename() {
+export function debianCodename() {
   try {
     const osRelease = fs.readFileSync('/etc/os-release', 'utf8');
     return /^VERSION_CODENAME=("?)([^"\n]*)\1$/m.exec(osRelease)?.[2];

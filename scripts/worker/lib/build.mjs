@@ -5,18 +5,26 @@
 // a .wrap file (downloaded from GitHub/wrapdb). In a scratch copy of worker/
 // we drop the .wrap files and put small shim subprojects of the same names in
 // their place (recipe/subprojects/): each exposes a system library under the
-// variable names mediasoup's meson.build reads. Then recipe/source-patches.mjs
-// is applied, and meson + ninja build only the flatc codegen and the worker.
+// variable names mediasoup's meson.build reads. The one library we build from
+// source, libsrtp (with OpenSSL, static), is unpacked into subprojects/libsrtp2/
+// from the verified tarball lib/srtp-source.mjs provides. Then
+// recipe/source-patches.mjs is applied, and meson + ninja build only the flatc
+// codegen and the worker.
 
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import { sourcePatches } from '../recipe/source-patches.mjs';
 import { copyFileAtomic, workerRunsHere } from './cache.mjs';
+import { LIBSRTP } from './srtp-source.mjs';
 
-/** Ninja target of fbs/meson.build's flatbuffers-generator (output dir FBS). */
-const FBS_TARGET = 'fbs/FBS';
+/**
+ * One output of fbs/FBS/meson.build's flatbuffers-generator (it writes one header per schema in a
+ * single command). Run as its own step so that a flatc problem is named as such.
+ */
+const FBS_TARGET = 'fbs/FBS/worker.h';
 const WORKER_TARGET = 'mediasoup-worker';
 /** Top-level entries of worker/ that are outputs of earlier builds, not sources. */
 const NOT_SOURCES = new Set(['out', 'prebuild']);
@@ -25,11 +33,22 @@ const PROGRESS_EVERY_MS = 30_000;
 /**
  * workerSourceDir is node_modules/mediasoup/worker (only read); recipeDir is
  * scripts/worker/recipe; workspace is a scratch dir for the source copy and
- * build tree (removed after success); dest receives the binary atomically.
+ * build tree (removed after success); dest receives the binary atomically;
+ * srtpTarball is the verified libsrtp source (lib/srtp-source.mjs); a comparison variant has
+ * none and brings its own shims in variantDir/subprojects, copied over the default ones.
  * @param {{ steps: import('./steps.mjs').StepRunner, workerSourceDir: string,
- *   recipeDir: string, workspace: string, dest: string }} options
+ *   recipeDir: string, workspace: string, dest: string, srtpTarball?: string,
+ *   variantDir?: string }} options
  */
-export async function buildWorker({ steps, workerSourceDir, recipeDir, workspace, dest }) {
+export async function buildWorker({
+  steps,
+  workerSourceDir,
+  recipeDir,
+  workspace,
+  dest,
+  srtpTarball,
+  variantDir,
+}) {
   const srcDir = path.join(workspace, 'worker');
   const buildDir = path.join(workspace, 'build');
   const jobs = String(os.availableParallelism());
@@ -50,7 +69,17 @@ export async function buildWorker({ steps, workerSourceDir, recipeDir, workspace
       // Without its .wrap, meson uses subprojects/<name>/ as is and can never download.
       if (name.endsWith('.wrap')) fs.rmSync(path.join(subprojects, name));
     }
-    fs.cpSync(path.join(recipeDir, 'subprojects'), subprojects, { recursive: true });
+    // Timestamps kept, so that a retry after a failed compile recompiles nothing that the
+    // recipe did not change.
+    const copy = { recursive: true, preserveTimestamps: true };
+    fs.cpSync(path.join(recipeDir, 'subprojects'), subprojects, copy);
+    if (variantDir) {
+      fs.cpSync(path.join(variantDir, 'subprojects'), subprojects, copy);
+    } else if (srtpTarball) {
+      unpackTarball(srtpTarball, path.join(subprojects, 'libsrtp2'), LIBSRTP.topDir);
+    } else {
+      throw new Error('no libsrtp source given');
+    }
     for (const patch of sourcePatches) applyPatch(srcDir, patch);
     steps.info(
       `applied ${sourcePatches.length} source patch(es), shims: ${listDirs(path.join(recipeDir, 'subprojects')).join(', ')}`,
@@ -75,8 +104,6 @@ export async function buildWorker({ steps, workerSourceDir, recipeDir, workspace
     );
   });
 
-  // The generated FBS/*.h headers are not declared as inputs of the worker's
-  // objects, so they must exist before ninja starts compiling those.
   await steps.step('flatbuffers codegen', () =>
     steps.run('ninja', ['-C', buildDir, '-j', jobs, FBS_TARGET], { lowPriority: true }),
   );
@@ -131,6 +158,20 @@ function applyPatch(srcDir, { file, find, replace }) {
     target,
     text.replace(find, () => replace),
   );
+}
+
+/** Unpacks a .tar.gz whose entries all live under topDir into dest (replacing dest). */
+function unpackTarball(tarball, dest, topDir) {
+  fs.rmSync(dest, { recursive: true, force: true });
+  fs.mkdirSync(dest, { recursive: true });
+  const untar = spawnSync(
+    'tar',
+    ['-xzf', tarball, '-C', dest, '--strip-components=1', '--no-same-owner', topDir],
+    { encoding: 'utf8' },
+  );
+  if (untar.status !== 0) {
+    throw new Error(`cannot unpack ${tarball}: ${untar.stderr || untar.error?.message}`);
+  }
 }
 
 function listDirs(dir) {

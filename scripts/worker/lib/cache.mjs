@@ -1,8 +1,11 @@
 // Where built mediasoup-worker binaries are kept, and how they get there safely.
 //
 // A binary is cached under <root>/<mediasoup version>-<recipe hash>/. The
-// recipe hash covers every file under scripts/worker/, so changing a shim,
-// patch or this code produces a new key instead of reusing a stale binary.
+// recipe hash covers what decides the binary: every file under recipe/ (shims,
+// patches, variants), lib/build.mjs (how it is compiled) and lib/srtp-source.mjs
+// (which libsrtp source, pinned by hash). Changing any of them produces a new key
+// instead of reusing a stale binary; changing how set-up finds, checks or
+// installs a binary (the other files) does not force a ten-minute rebuild.
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -25,10 +28,21 @@ export function cacheRoot(env = process.env) {
   return path.join(xdg, 'blindcall', 'mediasoup-worker');
 }
 
-/** Short sha256 over the relative paths and contents of every file under dir. */
+/** The files under scripts/worker/ that decide what binary a build makes. */
+const RECIPE_INPUTS = ['recipe', 'lib/build.mjs', 'lib/srtp-source.mjs'];
+
+/**
+ * Short sha256 over the relative paths and contents of the recipe inputs under
+ * dir (scripts/worker/).
+ */
 export function hashRecipe(dir) {
   const hash = createHash('sha256');
-  for (const relative of listFiles(dir)) {
+  const files = RECIPE_INPUTS.flatMap((input) =>
+    fs.statSync(path.join(dir, input)).isDirectory()
+      ? listFiles(path.join(dir, input)).map((file) => `${input}/${file}`)
+      : [input],
+  );
+  for (const relative of files) {
     hash.update(relative);
     hash.update('\0');
     hash.update(fs.readFileSync(path.join(dir, relative)));

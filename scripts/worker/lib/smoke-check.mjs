@@ -1,8 +1,11 @@
 // Proves the installed worker works through mediasoup's own API: start a
 // worker, create a Router and a WebRtcTransport, close everything. Runs in a
-// child process so a crashing worker cannot take ensure-worker down with it.
+// child process so a crashing worker cannot take ensure-worker down with it, and on the Node the
+// project runs on (scripts/node: 24 or newer), which mediasoup 3.27 needs even where set-up itself
+// runs on an older Node.
 
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 
 const TIMEOUT_MS = 60_000;
 
@@ -43,7 +46,8 @@ export function smokeCheck({ projectRoot }) {
   const env = { ...process.env };
   delete env.MEDIASOUP_WORKER_BIN;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '--eval', SCRIPT], {
+    const node = path.join(projectRoot, 'scripts', 'node');
+    const child = spawn(node, ['--input-type=module', '--eval', SCRIPT], {
       cwd: projectRoot,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
