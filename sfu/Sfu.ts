@@ -6,7 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { types } from 'mediasoup';
+import { version as mediasoupVersion, type types } from 'mediasoup';
 import { Server as SocketServer } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../shared/protocol/index.js';
 import { SOCKET_MAX_BYTES } from '../shared/protocol/index.js';
@@ -149,6 +149,8 @@ export class Sfu {
           status: ok ? 'ok' : 'degraded',
           workers: live,
           rooms: this.registry.rooms.size,
+          node: process.version,
+          mediasoup: mediasoupVersion,
         }),
       );
       return;

@@ -1,6 +1,8 @@
 /**
- * Entry point: load configuration, start the SFU, print its URL, stop gracefully on SIGTERM/SIGINT.
+ * The SFU process, once main.ts has checked the runtime: load configuration, start the SFU, print
+ * its URL and the versions it runs on, stop gracefully on SIGTERM/SIGINT.
  */
+import { version as mediasoupVersion } from 'mediasoup';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { Sfu } from './Sfu.js';
@@ -18,8 +20,11 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  log.info('starting', { node: process.version, mediasoup: mediasoupVersion });
   const sfu = await Sfu.start(config);
-  process.stdout.write(`\nblindcall SFU is running: ${sfu.url}\n\n`);
+  process.stdout.write(
+    `\nblindcall SFU is running: ${sfu.url} (Node ${process.version}, mediasoup ${mediasoupVersion})\n\n`,
+  );
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -39,7 +44,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-main().catch((err: unknown) => {
+await main().catch((err: unknown) => {
   log.error('failed to start', err);
   process.exitCode = 1;
 });

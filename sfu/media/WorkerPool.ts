@@ -84,10 +84,6 @@ export class WorkerPool extends TypedEmitter<Events> {
     const { rtcListenIp, announcedAddress, rtcPort, logLevel } = this.options;
     const worker = await mediasoup.createWorker({
       logLevel,
-      // Sending through io_uring (built against Debian's liburing 2.3 plus a compatibility
-      // header) lost most packets above ~100 Mbit/s of egress in bench/forwarding.ts, while
-      // libuv's sendmmsg path forwarded everything at the same CPU. Use libuv.
-      disableLiburing: true,
       appData: { slot: index },
     });
     let webRtcServer: types.WebRtcServer;

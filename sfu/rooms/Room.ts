@@ -17,6 +17,7 @@ import { createLogger } from '../logger.js';
 import { MEDIA_CODECS } from '../media/codecs.js';
 import { LayerWatch } from '../media/LayerWatch.js';
 import type { WorkerSlot } from '../media/WorkerPool.js';
+import { parametersForClient } from '../media/wireTypes.js';
 import { TypedEmitter } from '../TypedEmitter.js';
 import type { Notify, ProducerData, TransportData } from './Peer.js';
 import { MAX_PRODUCERS_PER_PEER, MAX_TRANSPORTS_PER_PEER, Peer } from './Peer.js';
@@ -231,7 +232,7 @@ export class Room extends TypedEmitter<Events> {
       peerId: owner.peer.id,
       kind: consumer.kind,
       source: owner.source,
-      rtpParameters: consumer.rtpParameters,
+      rtpParameters: parametersForClient(consumer.rtpParameters),
       producerPaused: consumer.producerPaused,
     };
   }

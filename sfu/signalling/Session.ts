@@ -6,6 +6,7 @@
  */
 import type { Socket } from 'socket.io';
 import type { types } from 'mediasoup';
+import { NotFoundError, WorkerClosedError } from 'mediasoup/errors';
 import type {
   Ack,
   ClientToServerEvents,
@@ -175,7 +176,9 @@ export class Session {
     // mediasoup's own validation errors: the client sent parameters it refuses.
     if (err instanceof TypeError)
       return { code: 'MEDIA_REJECTED', message: `${event}: ${err.message}` };
-    if (err instanceof Error && err.name === 'InvalidStateError') {
+    // A worker that died under the request, or an entity that closed meanwhile: the request came
+    // at the wrong time, not with wrong parameters.
+    if (err instanceof WorkerClosedError || err instanceof NotFoundError) {
       return { code: 'INVALID_STATE', message: `${event}: ${err.message}` };
     }
     if (

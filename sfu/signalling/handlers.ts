@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RequestName, RequestOf, ResponseOf } from '../../shared/protocol/index.js';
 import { ProtocolError } from '../../shared/protocol/index.js';
+import { capabilitiesForClient } from '../media/wireTypes.js';
 import type { Session } from './Session.js';
 
 export type Handler<K extends RequestName> = (
@@ -19,7 +20,9 @@ function newPeerId(): string {
 }
 
 export const handlers: { [K in RequestName]: Handler<K> } = {
-  getRouterRtpCapabilities: (session) => ({ routerRtpCapabilities: session.routerRtpCapabilities }),
+  getRouterRtpCapabilities: (session) => ({
+    routerRtpCapabilities: capabilitiesForClient(session.routerRtpCapabilities),
+  }),
 
   join: async (session, { roomId, rtpCapabilities }) => {
     session.beginJoin();

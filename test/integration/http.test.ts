@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { version as mediasoupVersion } from 'mediasoup';
 import { ConfigError, loadConfig } from '../../sfu/config.js';
 import type { Sfu } from '../../sfu/Sfu.js';
 import { joinRoom, startSfu, TestClient } from './harness/sfu.js';
@@ -21,7 +22,13 @@ describe('http', () => {
     sfu = await startSfu();
     const health = await fetch(`${sfu.url}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok', workers: 1, rooms: 0 });
+    expect(await health.json()).toEqual({
+      status: 'ok',
+      workers: 1,
+      rooms: 0,
+      node: process.version,
+      mediasoup: mediasoupVersion,
+    });
 
     const c = await TestClient.connect(sfu);
     await joinRoom(sfu, c, 'metrics-room');
