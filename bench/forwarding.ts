@@ -7,13 +7,27 @@
  *
  * Anchor: mediasoup's documentation gives ~500 consumers per worker.
  *
- *   npx tsx bench/forwarding.ts [--seconds 4] [--producers 4]
- *   FW_STEPS=0,100,200 (consumer counts), FW_URING=1 (io_uring sends, off in the SFU)
+ * It names the SRTP library the worker uses. `--compare-srtp` measures the installed worker
+ * (libsrtp built in, against OpenSSL) and the `debian-libsrtp2` comparison build of the same
+ * mediasoup (Debian's libsrtp2 package, built against NSS; made once by
+ * scripts/worker/ensure-worker.mjs, then cached) in one run, alternating which goes first.
+ *
+ *   scripts/node tsx bench/forwarding.ts [--seconds 4] [--producers 4] [--compare-srtp [--rounds 2]]
+ *   FW_STEPS=0,100,200 (consumer counts)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const INSTALLED_WORKER = path.join(
+  ROOT,
+  'node_modules/mediasoup/worker/out/Release/mediasoup-worker',
+);
 
 const PACKETS_PER_SECOND = 100;
 const PAYLOAD_BYTES = 1250 - 12;
@@ -72,15 +86,31 @@ interface Row {
   cpuPct: number;
 }
 
-export async function main(): Promise<Row[]> {
+interface Fit {
+  rows: Row[];
+  /** % of a core per 1 Mbit/s consumer (least-squares slope). */
+  perConsumer: number;
+  /** Consumers one core carries below 80 %. */
+  capacity: number;
+}
+
+/**
+ * What SRTP code a worker binary runs: Debian's shared libsrtp2 (NSS), or libsrtp built in (the
+ * recipe builds it with OpenSSL; its version string is in the binary).
+ */
+export function srtpLibrary(workerBin: string): string {
+  const ldd = execFileSync('ldd', [workerBin], { encoding: 'utf8' });
+  const shared = /(libsrtp2\.so[^\s]*) => (\S+)/.exec(ldd);
+  if (shared) return `Debian libsrtp2, shared (${shared[1]}, NSS)`;
+  const builtIn = /libsrtp2? (\d+\.\d+\.\d+)/.exec(readFileSync(workerBin).toString('latin1'));
+  return builtIn ? `libsrtp ${builtIn[1]}, built in (OpenSSL)` : 'unknown';
+}
+
+async function measure(workerBin: string): Promise<Fit> {
   const seconds = arg('seconds', 4);
   const producers = arg('producers', 4);
   const steps = (process.env.FW_STEPS ?? '0,50,100,150,200').split(',').map(Number);
-  const worker = await mediasoup.createWorker({
-    logLevel: 'error',
-    // As the SFU runs it (sfu/media/WorkerPool.ts); FW_URING=1 measures the io_uring path.
-    disableLiburing: process.env.FW_URING !== '1',
-  });
+  const worker = await mediasoup.createWorker({ logLevel: 'error', workerBin });
   const router = await worker.createRouter({
     mediaCodecs: [{ kind: 'video', mimeType: 'video/VP8', clockRate: 90000 }],
   });
@@ -203,8 +233,16 @@ export async function main(): Promise<Row[]> {
     rows.reduce((a, r) => a + (r.consumers - mx) * (r.cpuPct - my), 0) /
     rows.reduce((a, r) => a + (r.consumers - mx) ** 2, 0);
   const base = my - perConsumer * mx;
+  const capacity = perConsumer > 0 ? Math.floor((80 - base) / perConsumer) : Infinity;
+  return { rows, perConsumer, capacity };
+}
+
+function printFit(fit: Fit, library: string): void {
+  const { rows, perConsumer, capacity } = fit;
   console.log(
-    `\nSFU forwarding capacity (1 worker, ${producers} producers at ~1 Mbit/s, ${seconds} s per step)\n`,
+    `\nSFU forwarding capacity (1 worker, ${arg('producers', 4)} producers at ~1 Mbit/s, ` +
+      `${arg('seconds', 4)} s per step; Node ${process.version}, mediasoup ${mediasoup.version}, ` +
+      `SRTP: ${library})\n`,
   );
   console.log(
     '| consumers | egress Mbit/s (measured, SRTP) | worker CPU (% of one core) | CPU per consumer (%) |',
@@ -214,12 +252,69 @@ export async function main(): Promise<Row[]> {
     const pc = r.consumers === 0 ? '—' : ((r.cpuPct - rows[0]!.cpuPct) / r.consumers).toFixed(3);
     console.log(`| ${r.consumers} | ${r.mbitOut.toFixed(0)} | ${r.cpuPct.toFixed(1)} | ${pc} |`);
   }
-  const capacity = perConsumer > 0 ? Math.floor((80 - base) / perConsumer) : Infinity;
   console.log(
     `\nWorker CPU per 1 Mbit/s consumer (least-squares fit): ${perConsumer.toFixed(3)} % of a core.\n` +
       `Consumers per worker core at < 80 % CPU: ~${capacity} (mediasoup docs: ~500 per worker).`,
   );
-  return rows;
+}
+
+/** The comparison build, from the cache or built once (~10 min on 2 cores). */
+function comparisonWorker(): string {
+  const out = execFileSync(
+    process.execPath,
+    [path.join(ROOT, 'scripts/worker/ensure-worker.mjs'), '--variant', 'debian-libsrtp2'],
+    { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const ready = /mediasoup-worker ready: (\S+)/.exec(out);
+  if (!ready?.[1]) throw new Error(`ensure-worker printed no binary path:\n${out}`);
+  return ready[1];
+}
+
+async function compareSrtp(): Promise<Fit[]> {
+  const builds = [
+    { bin: INSTALLED_WORKER, library: srtpLibrary(INSTALLED_WORKER) },
+    { bin: comparisonWorker(), library: '' },
+  ];
+  builds[1]!.library = srtpLibrary(builds[1]!.bin);
+  const rounds = arg('rounds', 2);
+  const results: { library: string; round: number; fit: Fit }[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    // Alternate the order, so neither build always runs on a machine warmed up by the other.
+    const order = round % 2 === 1 ? builds : [...builds].reverse();
+    for (const b of order) {
+      process.stderr.write(`round ${round}: ${b.library}\n`);
+      results.push({ library: b.library, round, fit: await measure(b.bin) });
+    }
+  }
+  console.log(
+    `\nSRTP library, side by side (one run; Node ${process.version}, mediasoup ${mediasoup.version}, ` +
+      `${arg('producers', 4)} producers at ~1 Mbit/s, ${arg('seconds', 4)} s per step)\n`,
+  );
+  console.log('| SRTP library | round | CPU per 1 Mbit/s consumer | consumers per core < 80 % |');
+  console.log('|---|---:|---:|---:|');
+  for (const r of [...results].sort(
+    (a, b) => a.library.localeCompare(b.library) || a.round - b.round,
+  )) {
+    console.log(
+      `| ${r.library} | ${r.round} | ${r.fit.perConsumer.toFixed(3)} % | ${r.fit.capacity} |`,
+    );
+  }
+  const mean = (library: string): number => {
+    const mine = results.filter((r) => r.library === library);
+    return mine.reduce((a, r) => a + r.fit.perConsumer, 0) / mine.length;
+  };
+  console.log(
+    `\nConsumers per core, ${builds[0]!.library} over ${builds[1]!.library}: ` +
+      `${(mean(builds[1]!.library) / mean(builds[0]!.library)).toFixed(2)}× (ratio of mean CPU per consumer).`,
+  );
+  return results.map((r) => r.fit);
+}
+
+export async function main(): Promise<Fit[]> {
+  if (process.argv.includes('--compare-srtp')) return compareSrtp();
+  const fit = await measure(INSTALLED_WORKER);
+  printFit(fit, srtpLibrary(INSTALLED_WORKER));
+  return [fit];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
