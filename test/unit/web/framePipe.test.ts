@@ -1,6 +1,6 @@
 // The frame worker's pipe: encrypt on send, decrypt on receive, and drop-and-count everything
 // else. Runs the real SFrame context (WebCrypto) on fake encoded frames.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SFrameContext } from '../../../shared/sframe/index.js';
 import type { TransformOptions } from '../../../web/e2ee/messages.js';
 import { FramePipe } from '../../../web/e2ee/worker/FramePipe.js';
@@ -233,7 +233,9 @@ describe('FramePipe (receive)', () => {
     const f = feed(pipe);
     f.push(copy(stray.sealed[0]!));
     for (const s of sealed) f.push(copy(s));
-    await tick(20);
+    // Wait for the two frames to come out, not for a fixed time: on a loaded machine 20 ms was
+    // not always enough for two WebCrypto decryptions. The stray frame's 60 s wait is far beyond.
+    await vi.waitFor(() => expect(f.out).toHaveLength(plain.length), { timeout: 10_000 });
     expect(f.out.map((x) => [...bytes(x)])).toEqual(plain.map((x) => [...bytes(x)]));
     await f.end();
     expect(pipe.stats().dropped).toEqual({ UNKNOWN_KID: 1 }); // still waiting when the stream ended
