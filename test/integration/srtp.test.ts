@@ -11,7 +11,6 @@
  *   packets with the sender's keys to the same bytes.
  */
 import dgram from 'node:dgram';
-import type { AddressInfo } from 'node:net';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -92,7 +91,7 @@ async function socket(): Promise<dgram.Socket> {
 }
 
 let workers: types.Worker[] = [];
-let sockets: dgram.Socket[] = [];
+const sockets: dgram.Socket[] = [];
 beforeEach(async () => {
   workers = [
     await mediasoup.createWorker({ logLevel: 'warn' }),
@@ -158,7 +157,7 @@ describe('SRTP suites through the worker built here', () => {
       });
       await out.connect({
         ip: '127.0.0.1',
-        port: (relay.address() as AddressInfo).port,
+        port: (relay.address()).port,
         srtpParameters: into.srtpParameters!,
       });
 
@@ -171,7 +170,7 @@ describe('SRTP suites through the worker built here', () => {
         rtcpMux: true,
         comedia: false,
       });
-      await exit.connect({ ip: '127.0.0.1', port: (sink.address() as AddressInfo).port });
+      await exit.connect({ ip: '127.0.0.1', port: (sink.address()).port });
       await exit.consume({ producerId: relayed.id, rtpCapabilities: caps });
 
       const sender = await socket();
