@@ -39,7 +39,12 @@ const claimed = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('', 'x'.repeat(100), 'bad id!') },
   { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
 );
-const injection = fc.record({
+interface Injection {
+  h: Hostile;
+  from: string;
+  to: string;
+}
+const injection: fc.Arbitrary<Injection> = fc.record({
   h: hostile,
   from: claimed,
   to: fc.constantFrom('a', 'b', 'c'),
@@ -91,7 +96,7 @@ function snapshot(m: Member): string {
 }
 
 /** Feeds one hostile message; returns the effects (must not throw). */
-async function inject(w: World, i: fc.Infer<typeof injection>): Promise<AgentEffect[]> {
+async function inject(w: World, i: Injection): Promise<AgentEffect[]> {
   const target = w.members.get(i.to)!;
   const payload = build(i.h, w.recorded);
   byKind.set(i.h.t, (byKind.get(i.h.t) ?? 0) + 1);
