@@ -91,6 +91,11 @@ export class Session {
   }
 
   attach(room: Room, peer: Peer): void {
+    if (this.state.name === 'closed') {
+      // The socket went away while the join was under way: undo it, as its leave would have.
+      room.leave(peer);
+      throw new ProtocolError('UNAVAILABLE', 'connection closed during join');
+    }
     const offClose = room.on('close', (reason) => this.onRoomClosed(reason));
     this.state = { name: 'joined', room, peer, offClose };
     this.log = this.log.child({ roomId: room.id, peerId: peer.id });
