@@ -180,6 +180,11 @@ export class Session {
     // mediasoup's own validation errors: the client sent parameters it refuses.
     if (err instanceof TypeError)
       return { code: 'MEDIA_REJECTED', message: `${event}: ${err.message}` };
+    // The worker closed the object (its producer or transport went away) and Node has not heard
+    // yet: for the client it is simply gone.
+    if (err instanceof Error && /request handler with ID \S+ not found/.test(err.message)) {
+      return { code: 'NOT_FOUND', message: `${event}: it was closed` };
+    }
     if (err instanceof Error && err.name === 'InvalidStateError') {
       return { code: 'INVALID_STATE', message: `${event}: ${err.message}` };
     }
