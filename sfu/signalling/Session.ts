@@ -58,8 +58,11 @@ export class Session {
     this.routerRtpCapabilities = deps.routerRtpCapabilities;
     this.log = deps.log.child({ socketId: socket.id });
     this.limiter = new RateLimiter(deps.rateLimit.perSecond, deps.rateLimit.burst);
-    socket.onAny((event: string, ...args: unknown[]) => {
-      void this.dispatch(event, args);
+    // A raw socket.io packet can name its event with any JSON value, not only a string.
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      this.dispatch(event, args).catch((err: unknown) =>
+        this.log.error('dispatch failed', err, { event: String(event).slice(0, 64) }),
+      );
     });
     socket.on('disconnect', (reason) => {
       this.log.debug('socket disconnected', { reason });
@@ -122,7 +125,9 @@ export class Session {
       this.notify('reconnect', { reason: reason === 'SHUTDOWN' ? 'SHUTDOWN' : 'WORKER_DIED' });
   }
 
-  private async dispatch(event: string, args: unknown[]): Promise<void> {
+  private async dispatch(rawEvent: unknown, args: unknown[]): Promise<void> {
+    // Not a string: shown by its type, which no request name matches.
+    const event = typeof rawEvent === 'string' ? rawEvent : `(${typeof rawEvent})`;
     const ack =
       typeof args[args.length - 1] === 'function'
         ? (args[args.length - 1] as (r: Ack<unknown>) => void)
