@@ -136,7 +136,14 @@ export class Sfu {
     res: http.ServerResponse,
     files: StaticFiles,
   ): Promise<void> {
-    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    let pathname: string;
+    try {
+      pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    } catch {
+      // e.g. "//" or "//[::1": not a path this server could serve, and not a server fault.
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request: malformed URL');
+      return;
+    }
     if (pathname === '/healthz') {
       const live = this.pool.workers.filter((w) => !w.worker.closed).length;
       const ok = live === this.pool.workers.length && this.closing === null;

@@ -3,6 +3,8 @@
  * (README "Configuration"); a bad value is a ConfigError naming the variable, never a silent
  * fallback.
  */
+import { statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import os from 'node:os';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -42,10 +44,16 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/** A raw value as shown in an error: quoted, control characters escaped, at most ~40 characters. */
+function shown(raw: string): string {
+  const cut = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
+  return `${JSON.stringify(cut)}${raw.length > 40 ? ` (${raw.length} characters)` : ''}`;
+}
+
 function int(env: Env, name: string, def: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return def;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected an integer, got "${raw}"`);
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected an integer, got ${shown(raw)}`);
   const n = Number(raw);
   if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}`);
   return n;
@@ -56,7 +64,9 @@ function str(env: Env, name: string, def: string): string {
   return raw === undefined || raw === '' ? def : raw;
 }
 
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+/** RFC 1123 host names: dot-separated labels of letters, digits and inner hyphens. */
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
@@ -71,12 +81,31 @@ function firstExternalIPv4(): string | undefined {
   return undefined;
 }
 
+/** An IPv4 or IPv6 address (node:net's parser, so "a:b" or "256.1.1.1" are refused). */
 function ip(env: Env, name: string, def: string): string {
   const value = str(env, name, def);
-  const m = IPV4.exec(value);
-  const validV4 = m !== null && m.slice(1).every((o) => Number(o) <= 255);
-  if (!validV4 && !value.includes(':'))
-    throw new ConfigError(name, `not an IP address: "${value}"`);
+  if (isIP(value) === 0) throw new ConfigError(name, `not an IP address: ${shown(value)}`);
+  return value;
+}
+
+/** An IP address or a host name. */
+function hostOrIp(env: Env, name: string, def: string): string {
+  const value = str(env, name, def);
+  // All-digit labels are a mistyped IPv4 address ("256.1.1.1"), not a name.
+  if (isIP(value) === 0 && (!HOSTNAME.test(value) || /^[\d.]+$/.test(value)))
+    throw new ConfigError(name, `not an IP address or host name: ${shown(value)}`);
+  return value;
+}
+
+/** A path that names a readable regular file (checked now, not at the first TLS handshake). */
+function file(name: string, value: string): string {
+  let ok = false;
+  try {
+    ok = statSync(value).isFile();
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new ConfigError(name, `no such file: ${shown(value)}`);
   return value;
 }
 
@@ -87,7 +116,7 @@ function defaultWebRoot(): string {
 }
 
 export function loadConfig(env: Env = process.env): SfuConfig {
-  const host = str(env, 'HOST', '127.0.0.1');
+  const host = hostOrIp(env, 'HOST', '127.0.0.1');
   const port = int(env, 'PORT', 3000, 0, 65535);
   const rtcListenIp = ip(env, 'RTC_LISTEN_IP', isLoopback(host) ? '127.0.0.1' : '0.0.0.0');
   const announcedDefault =
@@ -96,7 +125,7 @@ export function loadConfig(env: Env = process.env): SfuConfig {
       : rtcListenIp !== '0.0.0.0'
         ? rtcListenIp
         : (firstExternalIPv4() ?? '127.0.0.1');
-  const announcedAddress = str(env, 'ANNOUNCED_ADDRESS', announcedDefault);
+  const announcedAddress = hostOrIp(env, 'ANNOUNCED_ADDRESS', announcedDefault);
   const numWorkers = int(env, 'NUM_WORKERS', os.availableParallelism(), 1, 256);
   const rtcPort = int(env, 'RTC_PORT', 40000, 1024, 65535 - numWorkers);
 
@@ -106,16 +135,19 @@ export function loadConfig(env: Env = process.env): SfuConfig {
   if (certFile || keyFile) {
     if (!certFile || !keyFile)
       throw new ConfigError(certFile ? 'TLS_KEY' : 'TLS_CERT', 'set both TLS_CERT and TLS_KEY');
-    tls = { certFile, keyFile };
+    tls = { certFile: file('TLS_CERT', certFile), keyFile: file('TLS_KEY', keyFile) };
   } else if (env.TLS === 'self-signed') {
     tls = 'selfSigned';
   } else if (env.TLS !== undefined && env.TLS !== '' && env.TLS !== 'off') {
-    throw new ConfigError('TLS', `expected "self-signed" or "off", got "${env.TLS}"`);
+    throw new ConfigError('TLS', `expected "self-signed" or "off", got ${shown(env.TLS)}`);
   }
 
   const logLevel = str(env, 'LOG_LEVEL', 'info');
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
-    throw new ConfigError('LOG_LEVEL', `expected debug, info, warn or error, got "${logLevel}"`);
+    throw new ConfigError(
+      'LOG_LEVEL',
+      `expected debug, info, warn or error, got ${shown(logLevel)}`,
+    );
   }
 
   return {

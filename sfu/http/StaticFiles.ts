@@ -44,7 +44,15 @@ export class StaticFiles {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    let file = path.resolve(this.root, '.' + decodeURIComponent(pathname));
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(pathname);
+    } catch {
+      // A broken percent-escape ("/%E0%A4%A") is the client's mistake, not a server error.
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request: malformed URL');
+      return;
+    }
+    let file = path.resolve(this.root, '.' + decoded);
     if (file !== this.root && !file.startsWith(this.root + path.sep)) {
       res.writeHead(404).end();
       return;

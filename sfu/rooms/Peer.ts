@@ -30,6 +30,8 @@ export class Peer {
   readonly producers = new Map<string, types.Producer<ProducerData>>();
   readonly consumers = new Map<string, types.Consumer>();
   private closedFlag = false;
+  /** Transports whose connect() was called: mediasoup allows it once, and dtlsState stays 'new' until ICE. */
+  private readonly connecting = new Set<string>();
 
   constructor(
     readonly id: string,
@@ -71,7 +73,23 @@ export class Peer {
 
   addTransport(transport: types.WebRtcTransport<TransportData>): void {
     this.transports.set(transport.id, transport);
-    transport.observer.on('close', () => this.transports.delete(transport.id));
+    transport.observer.on('close', () => {
+      this.transports.delete(transport.id);
+      this.connecting.delete(transport.id);
+    });
+  }
+
+  /**
+   * Claims the one connect() of a transport, synchronously, so a second connectTransport (also
+   * one racing the first) is INVALID_STATE rather than mediasoup's "connect() already called".
+   * Returns a release for when the connect fails (bad DTLS parameters may be retried).
+   */
+  claimConnect(transportId: string): () => void {
+    const transport = this.transport(transportId);
+    if (this.connecting.has(transport.id) || transport.dtlsState !== 'new')
+      throw new ProtocolError('INVALID_STATE', `transport ${transportId} is already connected`);
+    this.connecting.add(transport.id);
+    return () => this.connecting.delete(transport.id);
   }
 
   addProducer(producer: types.Producer<ProducerData>): void {

@@ -59,8 +59,11 @@ export class Session {
     this.routerRtpCapabilities = deps.routerRtpCapabilities;
     this.log = deps.log.child({ socketId: socket.id });
     this.limiter = new RateLimiter(deps.rateLimit.perSecond, deps.rateLimit.burst);
-    socket.onAny((event: string, ...args: unknown[]) => {
-      void this.dispatch(event, args);
+    // A raw socket.io packet can name its event with any JSON value, not only a string.
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      this.dispatch(event, args).catch((err: unknown) =>
+        this.log.error('dispatch failed', err, { event: String(event).slice(0, 64) }),
+      );
     });
     socket.on('disconnect', (reason) => {
       this.log.debug('socket disconnected', { reason });
@@ -92,6 +95,11 @@ export class Session {
   }
 
   attach(room: Room, peer: Peer): void {
+    if (this.state.name === 'closed') {
+      // The socket went away while the join was under way: undo it, as its leave would have.
+      room.leave(peer);
+      throw new ProtocolError('UNAVAILABLE', 'connection closed during join');
+    }
     const offClose = room.on('close', (reason) => this.onRoomClosed(reason));
     this.state = { name: 'joined', room, peer, offClose };
     this.log = this.log.child({ roomId: room.id, peerId: peer.id });
@@ -118,7 +126,9 @@ export class Session {
       this.notify('reconnect', { reason: reason === 'SHUTDOWN' ? 'SHUTDOWN' : 'WORKER_DIED' });
   }
 
-  private async dispatch(event: string, args: unknown[]): Promise<void> {
+  private async dispatch(rawEvent: unknown, args: unknown[]): Promise<void> {
+    // Not a string: shown by its type, which no request name matches.
+    const event = typeof rawEvent === 'string' ? rawEvent : `(${typeof rawEvent})`;
     const ack =
       typeof args[args.length - 1] === 'function'
         ? (args[args.length - 1] as (r: Ack<unknown>) => void)
@@ -176,9 +186,13 @@ export class Session {
     // mediasoup's own validation errors: the client sent parameters it refuses.
     if (err instanceof TypeError)
       return { code: 'MEDIA_REJECTED', message: `${event}: ${err.message}` };
-    // A worker that died under the request, or an entity that closed meanwhile: the request came
-    // at the wrong time, not with wrong parameters.
-    if (err instanceof WorkerClosedError || err instanceof NotFoundError) {
+    // The worker closed the object (its producer or transport went away) and Node has not heard
+    // yet: for the client it is simply gone.
+    if (err instanceof NotFoundError) {
+      return { code: 'NOT_FOUND', message: `${event}: it was closed` };
+    }
+    // A worker that died under the request: it came at the wrong time, not with wrong parameters.
+    if (err instanceof WorkerClosedError) {
       return { code: 'INVALID_STATE', message: `${event}: ${err.message}` };
     }
     if (

@@ -61,11 +61,15 @@ export const handlers: { [K in RequestName]: Handler<K> } = {
   },
 
   connectTransport: async (session, { transportId, dtlsParameters }) => {
-    const transport = session.joined().peer.transport(transportId);
-    if (transport.dtlsState !== 'new') {
-      throw new ProtocolError('INVALID_STATE', `transport ${transportId} is already connected`);
+    const { peer } = session.joined();
+    const transport = peer.transport(transportId);
+    const release = peer.claimConnect(transportId);
+    try {
+      await transport.connect({ dtlsParameters: dtlsParameters });
+    } catch (err) {
+      release();
+      throw err;
     }
-    await transport.connect({ dtlsParameters: dtlsParameters });
     return {};
   },
 

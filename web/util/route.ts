@@ -12,6 +12,8 @@ import { ID_MAX_LENGTH, ID_PATTERN } from '../../shared/protocol/messages.js';
 import { decodeBase64url, encodeBase64url } from './base64url.js';
 
 export const ROOM_SECRET_BYTES = 32;
+/** Unpadded base64url of 32 bytes: 43 characters. Any other length is refused before decoding. */
+const ROOM_SECRET_CHARS = Math.ceil((ROOM_SECRET_BYTES * 4) / 3);
 /** 12 random bytes → 16 base64url characters: unguessable and within the protocol's id rules. */
 const ROOM_ID_BYTES = 12;
 
@@ -32,7 +34,8 @@ export function parseRoute(pathname: string, hash: string): Route {
   }
   const fragment = hash.startsWith('#') ? hash.slice(1) : hash;
   if (fragment === '') return { name: 'room-without-secret', roomId, problem: 'missing' };
-  const secret = decodeBase64url(fragment);
+  // A link can carry a fragment of any size; do not decode (and allocate for) a wrong one.
+  const secret = fragment.length === ROOM_SECRET_CHARS ? decodeBase64url(fragment) : null;
   if (!secret || secret.length !== ROOM_SECRET_BYTES) {
     return { name: 'room-without-secret', roomId, problem: 'malformed' };
   }
