@@ -22,6 +22,8 @@ export interface StablePage {
 export class Sampler {
   /** Decrypt failures by (receiving page, sender peer id): counters restart on a rejoin. */
   private readonly failures = new Map<string, number>();
+  /** The same, by drop reason (UNKNOWN_KID, AUTH_FAILED, …). */
+  private readonly reasons = new Map<string, Readonly<Record<string, number>>>();
   /** Longest gap in a stayer's frames seen by another stayer, since the last report. */
   longestFreezeMs = 0;
   /** Stayer → stayer failures summed at the last report, to print the growth per period. */
@@ -43,6 +45,7 @@ export class Sampler {
         const sender = this.pages.find((p) => p.peerIds.has(s.peerId));
         if (!sender) continue; // a joiner
         this.failures.set(`${receiver.name}\u0000${s.peerId}`, s.failures);
+        this.reasons.set(`${receiver.name}\u0000${s.peerId}`, s.failuresByReason);
         const recovering = receiver.recoveringUntil > now || sender.recoveringUntil > now;
         if (!recovering && s.msSinceLastFrame !== null)
           this.longestFreezeMs = Math.max(this.longestFreezeMs, s.msSinceLastFrame);
@@ -55,6 +58,14 @@ export class Sampler {
     let n = 0;
     for (const v of this.failures.values()) n += v;
     return n;
+  }
+
+  /** Stayer → stayer failures since the start, by reason, e.g. "UNKNOWN_KID:12 REPLAY:1". */
+  private reasonSummary(): string {
+    const sum = new Map<string, number>();
+    for (const r of this.reasons.values())
+      for (const [k, v] of Object.entries(r)) sum.set(k, (sum.get(k) ?? 0) + v);
+    return [...sum].map(([k, v]) => `${k}:${v}`).join(' ') || '-';
   }
 
   async report(sfu: TestSfu): Promise<Record<string, string | number>> {
@@ -77,6 +88,7 @@ export class Sampler {
       pageHeapsMB: heaps.join(' '),
       stayerDecryptFailures: `${failures} (+${failures - this.failuresAtReport})`,
       longestFreezeMs: this.longestFreezeMs,
+      failureReasons: this.reasonSummary(),
     };
     this.failuresAtReport = failures;
     this.longestFreezeMs = 0;
