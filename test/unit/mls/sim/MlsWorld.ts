@@ -65,6 +65,10 @@ export class MlsWorld {
   now = 0;
   quietPoints = 0;
   net: NetPolicy = RELIABLE;
+  /** A malicious relay's filter: true withholds the delivery. */
+  withhold: ((to: string, env: Uint8Array) => boolean) | null = null;
+  /** Every commit the sequencer accepted, in order (what a recording relay keeps). */
+  readonly acceptedCommits: Uint8Array[] = [];
   deliveries = 0;
   bytesRelayed = 0;
   refusedCommits = 0;
@@ -193,6 +197,7 @@ export class MlsWorld {
 
   /** Relays one envelope to `to`, under the network policy. */
   relay(to: string, env: Uint8Array): void {
+    if (this.withhold !== null && this.withhold(to, env)) return;
     if (this.rng.next() < this.net.drop) return;
     const copies = this.rng.next() < this.net.duplicate ? 2 : 1;
     for (let i = 0; i < copies; i++) {
@@ -209,6 +214,7 @@ export class MlsWorld {
       this.refusedCommits++;
       return false;
     }
+    this.acceptedCommits.push(c.commit);
     for (const o of this.members.values())
       if (o.name !== from && o.connected) this.relay(o.name, c.commit);
     return true;
@@ -224,7 +230,12 @@ export class MlsWorld {
     m.queue.settle(rosterOf(member), member.leafIndex);
   }
 
-  private async deliverAll(): Promise<void> {
+  /** Delivers one envelope straight to a member, bypassing the sequencer (an injecting relay). */
+  inject(to: string, env: Uint8Array): void {
+    this.inFlight.push({ to, env });
+  }
+
+  async deliverAll(): Promise<void> {
     while (this.inFlight.length > 0) {
       const i = this.net.reorder ? this.rng.int(this.inFlight.length) : 0;
       const { to, env } = this.inFlight.splice(i, 1)[0]!;
