@@ -2,10 +2,10 @@
 //
 // Default: MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519 (suite 1). A room's suite is fixed when the
 // room is made (it will travel in the link); every member of the room uses the same one.
-// Provider: ts-mls's noble provider (pure TypeScript @noble/*). Measured on the 2-core dev machine
-// with 100 members (`.scratch` probe, then bench/mls.ts), commit processing took ~70–80 ms per member
-// with noble against ~95–105 ms with the WebCrypto-based default provider, so noble is the default;
-// bench/mls.ts prints both.
+// Provider: ts-mls's noble provider (pure TypeScript @noble/*). In a first probe on the shared
+// 2-core dev machine (100 members, batch-built tree, 5 commits), processing a commit took ~70-80 ms
+// per member with noble against ~95-105 ms with the WebCrypto-based default provider, so noble is
+// the default; `npx tsx bench/mls.ts --provider default` measures the other.
 
 import {
   defaultCryptoProvider,
