@@ -7,6 +7,7 @@ const all: Record<string, () => Promise<unknown>> = {
   forwarding: async () => (await import('./forwarding.js')).main(),
   e2ee: async () => (await import('./e2ee.js')).main(),
   calls: async () => (await import('./calls.js')).main(),
+  mls: async () => (await import('./mls.js')).main(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--'));

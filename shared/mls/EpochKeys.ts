@@ -1,0 +1,162 @@
+// The epoch switch: which MLS epochs' SFrame keys an SFrameContext holds, and which one it sends on.
+//
+// Rules (docs/protocol.md, "MLS design"):
+// - Receivers install an epoch's keys as soon as the member processed its commit (`install`).
+// - The sender keeps sending on the old epoch until every member is ready (`markAllReady`, the
+//   server's signal once all members acknowledged the epoch) or `switchTimeoutMs` (<= 1 s) passed.
+// - The previous epoch is kept for `graceMs` (<= 5 s) after the new one was installed, for frames
+//   still in flight, then erased (keys removed from the context, base key wiped).
+// - Only one previous epoch is kept: a third epoch erases the oldest at once; if the sender was
+//   still on it, the sender moves to the newest epoch immediately (rapid churn beats the wait).
+// - An epoch at or below the highest one ever installed is refused with EPOCH_ERASED, whatever a
+//   relay replays, so an erased epoch can never come back and a replay window never restarts.
+//
+// Time is passed in (`now`, milliseconds), so the rules are deterministic under test; the client
+// drives `tick` from a timer.
+
+import type { SFrameContext } from '../sframe/index.js';
+import { MlsLayerError } from './errors.js';
+import { makeMlsKid } from './sframeKeys.js';
+
+export const MAX_SWITCH_TIMEOUT_MS = 1000;
+export const MAX_GRACE_MS = 5000;
+
+export interface EpochKeysOptions {
+  readonly switchTimeoutMs?: number;
+  readonly graceMs?: number;
+}
+
+interface InstalledEpoch {
+  readonly epoch: bigint;
+  readonly baseKey: Uint8Array;
+  readonly leaves: readonly number[];
+  readonly ownLeaf: number;
+  eraseAt: number;
+}
+
+type FrameKeys = Pick<SFrameContext, 'setSenderKey' | 'addReceiverKey' | 'removeReceiverKey'>;
+
+export class EpochKeys {
+  private readonly switchTimeoutMs: number;
+  private readonly graceMs: number;
+  private current: InstalledEpoch | null = null;
+  private previous: InstalledEpoch | null = null;
+  private highest = -1n;
+  private sending: bigint | null = null;
+  private switchAt: number | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly ctx: FrameKeys,
+    options: EpochKeysOptions = {},
+  ) {
+    this.switchTimeoutMs = options.switchTimeoutMs ?? MAX_SWITCH_TIMEOUT_MS;
+    this.graceMs = options.graceMs ?? MAX_GRACE_MS;
+    if (!(this.switchTimeoutMs >= 0 && this.switchTimeoutMs <= MAX_SWITCH_TIMEOUT_MS))
+      throw new MlsLayerError('BAD_INPUT', 'switch timeout must be 0..1000 ms');
+    if (!(this.graceMs >= this.switchTimeoutMs && this.graceMs <= MAX_GRACE_MS))
+      throw new MlsLayerError('BAD_INPUT', 'grace must be switch timeout..5000 ms');
+  }
+
+  /** Epoch the sender encrypts with, or null before the first install. */
+  get senderEpoch(): bigint | null {
+    return this.sending;
+  }
+
+  /** Epochs whose receiver keys are held, newest first. */
+  installedEpochs(): bigint[] {
+    return [this.current, this.previous].filter((e) => e !== null).map((e) => e.epoch);
+  }
+
+  /**
+   * Installs the receiver keys of `epoch` for every leaf but `ownLeaf`; `baseKey` is the epoch's
+   * exported SFrame base key (copied; the caller may wipe its own). Throws EPOCH_ERASED for an
+   * epoch at or below one seen before.
+   */
+  async install(
+    epoch: bigint,
+    baseKey: Uint8Array,
+    leaves: readonly number[],
+    ownLeaf: number,
+    now: number,
+  ): Promise<void> {
+    this.assertOpen();
+    if (epoch <= this.highest)
+      throw new MlsLayerError('EPOCH_ERASED', `epoch ${epoch} is not newer than ${this.highest}`);
+    this.highest = epoch;
+    const entry: InstalledEpoch = {
+      epoch,
+      baseKey: new Uint8Array(baseKey),
+      leaves: [...leaves],
+      ownLeaf,
+      eraseAt: Number.POSITIVE_INFINITY,
+    };
+    for (const leaf of entry.leaves)
+      if (leaf !== ownLeaf)
+        await this.ctx.addReceiverKey(makeMlsKid(leaf, epoch), baseKey, owner(epoch));
+    let forceSwitch = this.sending === null;
+    if (this.previous !== null) {
+      if (this.sending === this.previous.epoch) forceSwitch = true;
+      this.erase(this.previous);
+    }
+    if (this.current !== null) this.current.eraseAt = now + this.graceMs;
+    this.previous = this.current;
+    this.current = entry;
+    if (forceSwitch) await this.switchSender();
+    else this.switchAt = now + this.switchTimeoutMs;
+  }
+
+  /** Every member reported `epoch` installed: the sender may switch now. */
+  async markAllReady(epoch: bigint): Promise<void> {
+    this.assertOpen();
+    if (this.current !== null && this.current.epoch === epoch && this.sending !== epoch)
+      await this.switchSender();
+  }
+
+  /** Applies the timers: the sender switch timeout and the previous epoch's grace. */
+  async tick(now: number): Promise<void> {
+    this.assertOpen();
+    if (this.switchAt !== null && now >= this.switchAt) await this.switchSender();
+    if (this.previous !== null && now >= this.previous.eraseAt) {
+      this.erase(this.previous);
+      this.previous = null;
+    }
+  }
+
+  /** Erases every epoch (removed from the group, or leaving). Later installs must still be newer. */
+  eraseAll(): void {
+    if (this.previous !== null) this.erase(this.previous);
+    if (this.current !== null) this.erase(this.current);
+    this.previous = this.current = null;
+    this.sending = null;
+    this.switchAt = null;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.eraseAll();
+    this.closed = true;
+  }
+
+  private async switchSender(): Promise<void> {
+    const cur = this.current;
+    this.switchAt = null;
+    if (cur === null || this.sending === cur.epoch) return;
+    this.sending = cur.epoch;
+    await this.ctx.setSenderKey(makeMlsKid(cur.ownLeaf, cur.epoch), cur.baseKey);
+  }
+
+  private erase(e: InstalledEpoch): void {
+    for (const leaf of e.leaves)
+      if (leaf !== e.ownLeaf) this.ctx.removeReceiverKey(makeMlsKid(leaf, e.epoch), owner(e.epoch));
+    e.baseKey.fill(0);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new MlsLayerError('CLOSED', 'EpochKeys is closed');
+  }
+}
+
+function owner(epoch: bigint): string {
+  return `epoch:${epoch}`;
+}
