@@ -60,7 +60,11 @@ export async function waitForDiagnostics(
 }
 
 /** In the call, with every one of `others` peers keyed and sending decryptable frames. */
-export function waitForCall(page: InPage, others: number, timeoutMs = 60_000): Promise<Diagnostics> {
+export function waitForCall(
+  page: InPage,
+  others: number,
+  timeoutMs = 60_000,
+): Promise<Diagnostics> {
   return waitForDiagnostics(
     page,
     (d) =>

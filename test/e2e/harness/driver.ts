@@ -22,6 +22,7 @@ export interface Driver extends InPage {
   fill(selector: string, text: string): Promise<void>;
   click(selector: string): Promise<void>;
   inputValue(selector: string): Promise<string>;
+  isDisabled(selector: string): Promise<boolean>;
   /** `data-code` of every alert the page shows. */
   alerts(): Promise<string[]>;
   screenshot(file: string): Promise<void>;
@@ -39,6 +40,7 @@ export function playwrightDriver(page: PlaywrightPage): Driver {
     fill: (selector, text) => page.locator(selector).fill(text),
     click: (selector) => page.locator(selector).click(),
     inputValue: (selector) => page.locator(selector).inputValue(),
+    isDisabled: (selector) => page.locator(selector).isDisabled(),
     alerts: () =>
       page
         .locator('[data-test=alert]')
@@ -60,6 +62,10 @@ export function puppeteerDriver(page: PuppeteerPage): Driver {
     inputValue: async (selector) => {
       const el = await page.locator(pierce(selector)).waitHandle();
       return el.evaluate((e) => (e as HTMLInputElement).value);
+    },
+    isDisabled: async (selector) => {
+      const el = await page.locator(pierce(selector)).waitHandle();
+      return el.evaluate((e) => (e as HTMLButtonElement).disabled);
     },
     alerts: async () => {
       const els = await page.$$(pierce('[data-test=alert]'));

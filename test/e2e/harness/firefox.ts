@@ -24,6 +24,9 @@ export const FIREFOX_PREFS: Readonly<Record<string, boolean | number | string>> 
   // cannot pair with the test SFU's 127.0.0.1 candidates: ICE fails and no media flows.
   'permissions.default.camera': 1,
   'permissions.default.microphone': 1,
+  // No sound card here: without cubeb's mock backend every AudioContext stays 'suspended', so the
+  // media probe hears nothing and a Web Audio microphone (support/firefoxMedia.ts) is silent.
+  'media.cubeb.force_mock_context': true,
   // Several pages share one machine: keep background pages' timers at full rate.
   'dom.min_background_timeout_value': 4,
 };
