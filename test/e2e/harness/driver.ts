@@ -55,7 +55,7 @@ const pierce = (selector: string): string => `pierce/${selector}`;
 export function puppeteerDriver(page: PuppeteerPage): Driver {
   return {
     browserName: 'firefox',
-    evaluate: page.evaluate.bind(page) as InPage['evaluate'],
+    evaluate: (fn: (arg?: unknown) => unknown, arg?: unknown) => page.evaluate(fn, arg),
     goto: async (url) => void (await page.goto(url)),
     fill: (selector, text) => page.locator(pierce(selector)).fill(text),
     click: (selector) => page.locator(pierce(selector)).click(),
@@ -71,6 +71,6 @@ export function puppeteerDriver(page: PuppeteerPage): Driver {
       const els = await page.$$(pierce('[data-test=alert]'));
       return Promise.all(els.map((e) => e.evaluate((x) => x.getAttribute('data-code') ?? '?')));
     },
-    screenshot: async (file) => void (await page.screenshot({ path: file as `${string}.png` })),
+    screenshot: async (file) => void (await page.screenshot({ path: file })),
   };
 }

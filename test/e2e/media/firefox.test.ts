@@ -56,7 +56,7 @@ describe('Chromium and Firefox in one encrypted call', () => {
       waitToSeeAndHear(frida.driver, [asSender(alice)]),
     ]);
     console.log(
-      `browsers: ${await alice.person!.browser.version()} (Chromium) and ${await cast.firefoxVersion(frida)}\n` +
+      `browsers: ${alice.person!.browser.version()} (Chromium) and ${await (cast.firefoxVersion(frida) ?? Promise.resolve('?'))}\n` +
         `Alice (Chromium) perceives ${JSON.stringify(atAlice)}\nFrida (Firefox) perceives ${JSON.stringify(atFrida)}\n` +
         `screenshots: ${await shoot(alice, 'firefox-two-way-at-chromium')} ${await shoot(frida, 'firefox-two-way-at-firefox')}`,
     );
