@@ -4,12 +4,12 @@
 // file changed (they include Node 24 from the npm registry, which the project then runs on, see
 // scripts/node), makes
 // the mediasoup-worker binary (cached; see scripts/worker/), optionally installs Debian's
-// Chromium for browser tests, and optionally builds the server and web client when sources are
-// newer than the build. Builtins only: it runs before node_modules exists.
+// Chromium and Firefox ESR for browser tests (scripts/browsers.mjs), and optionally builds the
+// server and web client when sources are newer than the build. Builtins only: it runs before node_modules exists.
 //
 //   node scripts/setup.mjs [--build] [--browser]
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,26 +103,8 @@ if (
   }
 }
 
-// 4. Chromium for browser tests: Debian's package (never a downloaded browser build).
-if (args.has('--browser')) {
-  const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (!fs.existsSync(chromium)) {
-    if (process.getuid?.() !== 0) {
-      fail(
-        'chromium',
-        `${chromium} is missing; run: sudo apt-get install -y chromium fonts-dejavu-core fonts-noto-color-emoji`,
-      );
-    }
-    run('chromium', 'apt-get', ['update', '-q']);
-    run(
-      'chromium',
-      'apt-get',
-      ['install', '-y', '-q', 'chromium', 'fonts-dejavu-core', 'fonts-noto-color-emoji'],
-      { DEBIAN_FRONTEND: 'noninteractive' },
-    );
-  }
-  log(`chromium: ${execFileSync(chromium, ['--version'], { encoding: 'utf8' }).trim()}`);
-}
+// 4. Browsers for the end-to-end tests: Debian's Chromium and Firefox ESR (scripts/browsers.mjs).
+if (args.has('--browser')) (await import('./browsers.mjs')).ensureBrowsers({ log, fail });
 
 // 5. Build server and web client when their sources are newer than the last build.
 if (args.has('--build') || args.has('--browser')) {

@@ -98,6 +98,11 @@ export class Publisher {
     const now = performance.now();
     if (now - entry.lastKeyFrameHint < KEY_FRAME_HINT_INTERVAL_MS) return;
     entry.lastKeyFrameHint = now;
+    // Firefox ignores setParameters' keyFrame option; its encoded transform can do it instead.
+    if (this.cryptor.requestKeyFrame(entry.transformId, rid)) {
+      log.debug('key frame requested by the SFU (transform)', { producerId, rid });
+      return;
+    }
     const params = sender.getParameters();
     if (!params.encodings.some((e) => e.rid === rid)) return;
     await sender.setParameters(params, {

@@ -32,6 +32,8 @@ type Events = {
 export class FrameCryptor extends Emitter<Events> {
   private readonly worker: Worker;
   private nextId = 0;
+  /** Senders whose transform can encode a key frame on request (see `requestKeyFrame`). */
+  private readonly keyFrameCapable = new Set<string>();
   private closed = false;
 
   constructor(readonly mode: TransformMode) {
@@ -58,7 +60,19 @@ export class FrameCryptor extends Emitter<Events> {
   }
 
   detach(transformId: string): void {
+    this.keyFrameCapable.delete(transformId);
     this.post({ kind: 'detach', transformId });
+  }
+
+  /**
+   * Asks the sender's encoded transform for a key frame (of layer `rid`). Returns false where the
+   * transform cannot (Chromium, legacy streams, or not started yet): the caller then uses
+   * RTCRtpSender.setParameters' keyFrame option instead.
+   */
+  requestKeyFrame(transformId: string, rid: string | null): boolean {
+    if (this.closed || !this.keyFrameCapable.has(transformId)) return false;
+    this.post({ kind: 'generateKeyFrame', transformId, rid });
+    return true;
   }
 
   setSenderKey(kid: number, keyBytes: Uint8Array): void {
@@ -112,6 +126,10 @@ export class FrameCryptor extends Emitter<Events> {
         return this.emit('stats', msg.senderKid, msg.transforms);
       case 'recovered':
         return this.emit('recovered', msg.transformId);
+      case 'attached':
+        if (msg.generatesKeyFrames) this.keyFrameCapable.add(msg.transformId);
+        else this.keyFrameCapable.delete(msg.transformId);
+        return;
       case 'keyError':
         log.warn('key operation failed in the frame worker', { op: msg.op, code: msg.code });
         return this.emit('keyError', msg.op, msg.code);

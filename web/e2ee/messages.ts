@@ -38,6 +38,11 @@ export type ToWorker =
       readonly writable: WritableStream<RTCEncodedVideoFrame | RTCEncodedAudioFrame>;
     }
   | { readonly kind: 'detach'; readonly transformId: string }
+  /**
+   * Encode a key frame now (of simulcast layer `rid`, or of every layer), through the encoded
+   * transform's own `generateKeyFrame()`; sent only for senders whose transform has it.
+   */
+  | { readonly kind: 'generateKeyFrame'; readonly transformId: string; readonly rid: string | null }
   /** Drops every key and stops every transform (frames are then dropped, never passed through). */
   | { readonly kind: 'close' };
 
@@ -80,7 +85,20 @@ export type FromWorker =
    * the sender for a key frame so the picture recovers quickly.
    */
   | { readonly kind: 'recovered'; readonly transformId: string }
-  /** A key operation failed. `code` is an SFrame error code; no key material is included. */
+  /**
+   * A transform started. `generatesKeyFrames`: its RTCRtpScriptTransformer has
+   * `generateKeyFrame()` (Firefox; Chromium 156 has not, and honours setParameters' keyFrame
+   * option instead, which Firefox 153 accepts and ignores).
+   */
+  | {
+      readonly kind: 'attached';
+      readonly transformId: string;
+      readonly generatesKeyFrames: boolean;
+    }
+  /**
+   * A key operation failed. `code` is an SFrame error code, or KEY_FRAME_FAILED for a rejected
+   * generateKeyFrame(); no key material is included.
+   */
   | { readonly kind: 'keyError'; readonly op: ToWorker['kind']; readonly code: string };
 
 /** Compile-time exhaustiveness guard for handler maps and switches. */

@@ -4,6 +4,7 @@
  */
 import type { Page } from 'playwright-core';
 import type { BlindcallDiagnostics, FeedDiagnostics } from '../../../web/call/debugSurface.js';
+import { sleep, type InPage } from './driver.js';
 
 export type Diagnostics = Omit<BlindcallDiagnostics, 'mediaStats'>;
 
@@ -21,7 +22,7 @@ export async function joinCall(page: Page, link: string, name: string): Promise<
   await page.locator('[data-test=join]').click();
 }
 
-export async function diagnostics(page: Page): Promise<Diagnostics> {
+export async function diagnostics(page: InPage): Promise<Diagnostics> {
   return page.evaluate(() => {
     const d = window.__blindcall!;
     return {
@@ -38,13 +39,13 @@ export async function diagnostics(page: Page): Promise<Diagnostics> {
   });
 }
 
-export function mediaStats(page: Page): Promise<FeedDiagnostics[]> {
+export function mediaStats(page: InPage): Promise<FeedDiagnostics[]> {
   return page.evaluate(() => window.__blindcall!.mediaStats());
 }
 
 /** Polls `check` on the page's diagnostics until it returns true (or times out). */
 export async function waitForDiagnostics(
-  page: Page,
+  page: InPage,
   check: (d: Diagnostics) => boolean,
   { timeoutMs = 30_000, intervalMs = 100, what = 'condition' } = {},
 ): Promise<Diagnostics> {
@@ -53,13 +54,17 @@ export async function waitForDiagnostics(
   while (Date.now() < deadline) {
     last = await diagnostics(page);
     if (check(last)) return last;
-    await page.waitForTimeout(intervalMs);
+    await sleep(intervalMs);
   }
   throw new Error(`timed out waiting for ${what}; last diagnostics: ${JSON.stringify(last)}`);
 }
 
 /** In the call, with every one of `others` peers keyed and sending decryptable frames. */
-export function waitForCall(page: Page, others: number, timeoutMs = 60_000): Promise<Diagnostics> {
+export function waitForCall(
+  page: InPage,
+  others: number,
+  timeoutMs = 60_000,
+): Promise<Diagnostics> {
   return waitForDiagnostics(
     page,
     (d) =>
@@ -71,9 +76,9 @@ export function waitForCall(page: Page, others: number, timeoutMs = 60_000): Pro
 }
 
 /** Feeds whose counters grow between two samples `ms` apart: the picture moves, the sound plays. */
-export async function liveFeeds(page: Page, ms = 1500): Promise<FeedDiagnostics[]> {
+export async function liveFeeds(page: InPage, ms = 1500): Promise<FeedDiagnostics[]> {
   const before = await mediaStats(page);
-  await page.waitForTimeout(ms);
+  await sleep(ms);
   const after = await mediaStats(page);
   return after.filter((a) => {
     const b = before.find((x) => x.peerId === a.peerId && x.source === a.source);

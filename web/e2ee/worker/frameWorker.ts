@@ -18,6 +18,8 @@ const STATS_INTERVAL_MS = 500;
 
 const ctx = new SFrameContext();
 const pipes = new Map<string, FramePipe>();
+/** Script transformers of senders, by transform id, for generateKeyFrame(). */
+const transformers = new Map<string, RTCRtpScriptTransformer>();
 let closed = false;
 /** Key operations run one after another, in the order the main thread sent them. */
 let keyQueue: Promise<void> = Promise.resolve();
@@ -41,8 +43,17 @@ function startPipe(
   options: TransformOptions,
   readable: ReadableStream<RTCEncodedVideoFrame | RTCEncodedAudioFrame>,
   writable: WritableStream<RTCEncodedVideoFrame | RTCEncodedAudioFrame>,
+  transformer: RTCRtpScriptTransformer | null = null,
 ): void {
   pipes.get(options.transformId)?.stop();
+  transformers.delete(options.transformId);
+  // Declared by the DOM lib, yet absent in Chromium 156: test it at run time.
+  const generatesKeyFrames =
+    transformer !== null && typeof (transformer.generateKeyFrame as unknown) === 'function';
+  if (transformer && generatesKeyFrames && options.role === 'send') {
+    transformers.set(options.transformId, transformer);
+  }
+  post({ kind: 'attached', transformId: options.transformId, generatesKeyFrames });
   const pipe = new FramePipe(ctx, options, (transformId) =>
     post({ kind: 'recovered', transformId }),
   );
@@ -80,10 +91,20 @@ const handlers: Handlers = {
   detach: (msg) => {
     pipes.get(msg.transformId)?.stop();
     pipes.delete(msg.transformId);
+    transformers.delete(msg.transformId);
+  },
+  generateKeyFrame: (msg) => {
+    const transformer = transformers.get(msg.transformId);
+    if (!transformer || closed) return;
+    const request =
+      msg.rid === null ? transformer.generateKeyFrame() : transformer.generateKeyFrame(msg.rid);
+    // Rejects e.g. for a rid the sender no longer has, or while it sends nothing; no secret inside.
+    request.catch(() => post({ kind: 'keyError', op: msg.kind, code: 'KEY_FRAME_FAILED' }));
   },
   close: () => {
     closed = true;
     for (const pipe of pipes.values()) pipe.stop();
+    transformers.clear();
     ctx.close();
   },
 };
@@ -100,6 +121,8 @@ function dispatch(msg: ToWorker): void {
       return handlers.attachStreams(msg);
     case 'detach':
       return handlers.detach(msg);
+    case 'generateKeyFrame':
+      return handlers.generateKeyFrame(msg);
     case 'close':
       return handlers.close(msg);
     default:
@@ -117,6 +140,7 @@ self.onrtctransform = (event: RTCTransformEvent) => {
     options,
     transformer.readable as ReadableStream<RTCEncodedVideoFrame | RTCEncodedAudioFrame>,
     transformer.writable as WritableStream<RTCEncodedVideoFrame | RTCEncodedAudioFrame>,
+    transformer,
   );
 };
 

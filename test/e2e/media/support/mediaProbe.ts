@@ -12,7 +12,7 @@
  *
  * Installed as an init script, so it survives reloads; `window.__mediaProbe` reports.
  */
-import type { Page } from 'playwright-core';
+import type { InPage } from '../../harness/driver.js';
 import { BLOCK, FRAME_BITS, SENDER_COLOURS, readFrame, type Rgb } from '../../fixtures/y4m.js';
 import { CAMERA, type Colour } from './fakeMedia.js';
 
@@ -293,7 +293,7 @@ window.__bcReadFrame = ${readFrame.toString()};
 (${installProbe.toString()})(${JSON.stringify(config)});`;
 }
 
-export function probeReport(page: Page): Promise<ProbeReport> {
+export function probeReport(page: InPage): Promise<ProbeReport> {
   return page.evaluate(() => {
     const w = window as typeof window & { __mediaProbe?: { report(): ProbeReport } };
     if (!w.__mediaProbe) throw new Error('media probe not installed');
@@ -301,7 +301,7 @@ export function probeReport(page: Page): Promise<ProbeReport> {
   });
 }
 
-export function resetProbe(page: Page): Promise<void> {
+export function resetProbe(page: InPage): Promise<void> {
   return page.evaluate(() => {
     (window as typeof window & { __mediaProbe?: { reset(): void } }).__mediaProbe?.reset();
   });

@@ -3,10 +3,10 @@
  * remote tile shows the sender's colour, its frame numbers advance, and the sender's beeps are
  * heard about twice a second.
  */
-import type { Page } from 'playwright-core';
+import { sleep, type InPage } from '../../harness/driver.js';
 import { CAMERA } from './fakeMedia.js';
 import { beepCheck, pictureCheck, probeReport, type ProbeReport } from './mediaProbe.js';
-import type { Person } from './participants.js';
+import type { Colour } from './fakeMedia.js';
 
 export interface Perception {
   readonly peer: string;
@@ -31,7 +31,14 @@ function forwardShare(frames: readonly number[]): number {
   return changes === 0 ? 0 : forward / changes;
 }
 
-export function perceive(report: ProbeReport, sender: Person, windowMs: number): Perception {
+/** Who a receiver should see: their name, peer id and camera colour. */
+export interface Sender {
+  readonly name: string;
+  readonly colour: Colour;
+  readonly peerId: string | null;
+}
+
+export function perceive(report: ProbeReport, sender: Sender, windowMs: number): Perception {
   const since = report.now - windowMs;
   const video = report.video.find((v) => v.peerId === sender.peerId && v.source === 'camera');
   const pic = pictureCheck(video, sender.colour, since);
@@ -68,8 +75,8 @@ export function seesAndHears(p: Perception, expectedColour: string): boolean {
  * times out; returns the last perceptions either way (the caller asserts on them).
  */
 export async function waitToSeeAndHear(
-  receiver: Page,
-  senders: readonly Person[],
+  receiver: InPage,
+  senders: readonly Sender[],
   { windowMs = 4000, timeoutMs = 45_000 } = {},
 ): Promise<Perception[]> {
   const deadline = Date.now() + timeoutMs;
@@ -78,7 +85,7 @@ export async function waitToSeeAndHear(
     const report = await probeReport(receiver);
     last = senders.map((s) => perceive(report, s, windowMs));
     if (last.every((p, i) => seesAndHears(p, senders[i]!.colour))) return last;
-    await receiver.waitForTimeout(500);
+    await sleep(500);
   }
   return last;
 }

@@ -1,0 +1,145 @@
+// Chromium ↔ Firefox: encrypted calls between Debian's Chromium (playwright-core) and Firefox ESR
+// (puppeteer-core over WebDriver BiDi), through the real SFU with its test-only producer tap.
+//
+// Firefox's camera is a canvas painted like the y4m fixture (colour + frame-number stripe) and its
+// microphone a Web Audio beep (support/firefoxMedia.ts), so the Chromium side checks the very
+// picture and sound Firefox sent; in the three-way call Firefox uses its own generated camera,
+// whose frames are checked to advance and decrypt. The tap shows Firefox's frames as the SFU
+// forwarded them: VP8 tag / SFrame header / ciphertext, like Chromium's.
+import { describe, expect, it } from 'vitest';
+import { sleep } from '../harness/driver.js';
+import { createRoomLink, diagnostics, waitForCall } from '../harness/call.js';
+import { NO_SCRIPT_TRANSFORM_PREFS } from '../harness/firefox.js';
+import { SCREENSHOT_DIR } from '../harness/screenshots.js';
+import { kidSlot } from '../../../shared/sframe/index.js';
+import { shannonEntropy, sframeView, TAG_LENGTH, vp8Tag } from './support/ciphertext.js';
+import { classifyColour } from './support/mediaProbe.js';
+import { joinAs, MixedCast, type Participant } from './support/mixedCast.js';
+import { seesAndHears, waitToSeeAndHear, type Sender } from './support/perception.js';
+import { useTappedCall, waitForTappedMedia } from './support/participants.js';
+import { tappedStream } from './support/rtpFrames.js';
+import { decodeVp8InPage } from './support/vp8Decode.js';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+const call = useTappedCall();
+const cast = new MixedCast(call.cast);
+
+function asSender(p: Participant): Sender {
+  if (p.colour === null) throw new Error(`${p.name} has no known picture`);
+  return { name: p.name, colour: p.colour, peerId: p.peerId };
+}
+
+async function shoot(p: Participant, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  await p.driver.screenshot(file);
+  return file;
+}
+
+describe('Chromium and Firefox in one encrypted call', () => {
+  let alice: Participant;
+  let frida: Participant;
+
+  it('two-way: each sees the other’s advancing picture, hears the beeps, one security code', async () => {
+    alice = await cast.chromium('Alice Chromewell', 'red');
+    frida = await cast.firefox('Frida Foxley', { colour: 'blue' });
+    const link = await createRoomLink(alice.person!.page, call.sfu.server.url);
+    await joinAs(alice, link);
+    await joinAs(frida, link);
+    const [a, f] = await Promise.all([waitForCall(alice.driver, 1), waitForCall(frida.driver, 1)]);
+    expect(f.transformMode).toBe('script');
+    expect(a.securityCode).not.toBeNull();
+    expect(f.securityCode).toEqual(a.securityCode);
+    const [atAlice, atFrida] = await Promise.all([
+      waitToSeeAndHear(alice.driver, [asSender(frida)]),
+      waitToSeeAndHear(frida.driver, [asSender(alice)]),
+    ]);
+    console.log(
+      `browsers: ${alice.person!.browser.version()} (Chromium) and ${await (cast.firefoxVersion(frida) ?? Promise.resolve('?'))}\n` +
+        `Alice (Chromium) perceives ${JSON.stringify(atAlice)}\nFrida (Firefox) perceives ${JSON.stringify(atFrida)}\n` +
+        `screenshots: ${await shoot(alice, 'firefox-two-way-at-chromium')} ${await shoot(frida, 'firefox-two-way-at-firefox')}`,
+    );
+    expect(seesAndHears(atAlice[0]!, 'blue'), 'Alice sees and hears Frida').toBe(true);
+    expect(seesAndHears(atFrida[0]!, 'red'), 'Frida sees and hears Alice').toBe(true);
+    const [da, df] = [await diagnostics(alice.driver), await diagnostics(frida.driver)];
+    expect(da.senders[0]!.failures, 'undecryptable frames at Alice').toBe(0);
+    expect(df.senders[0]!.failures, 'undecryptable frames at Frida').toBe(0);
+  });
+
+  it('tap: Firefox’s frames reach the SFU as SFrame ciphertext (VP8 tag in clear, Opus whole) that does not decode', async () => {
+    await waitForTappedMedia(call.sfu, [frida as never]);
+    const mine = call.sfu.producers().filter((p) => p.peerId === frida.peerId);
+    // Opus without RED: the router offers no audio/red, so a redundancy wrapper never hides the
+    // SFrame header (and Firefox's RED would break decryption).
+    expect(mine.map((p) => `${p.source}:${p.mimeType.toLowerCase()}`).sort()).toEqual([
+      'camera:video/vp8',
+      'microphone:audio/opus',
+    ]);
+    const sealed: Uint8Array[] = [];
+    const kids = new Set<number>();
+    const rows: string[] = [];
+    for (const s of mine.map(tappedStream)) {
+      expect(s.frames.length, `${s.source} frames`).toBeGreaterThanOrEqual(10);
+      let keyFrames = 0;
+      for (const f of s.frames) {
+        const v = sframeView(f.data, s.media); // throws unless an SFrame header follows
+        expect(v.sealed.length).toBeGreaterThan(TAG_LENGTH);
+        kids.add(v.kid);
+        if (s.media === 'video') {
+          const tag = vp8Tag(f.data);
+          expect(v.clear.length).toBe(tag.keyFrame ? 10 : 3);
+          if (tag.keyFrame) {
+            keyFrames++;
+            expect(tag.startCode).toBe(true);
+          }
+        }
+        sealed.push(v.sealed);
+      }
+      rows.push(`${s.source}: ${s.frames.length} frames, ${keyFrames} key`);
+    }
+    expect(new Set([...kids].map(kidSlot)).size).toBe(1);
+    const e = shannonEntropy(sealed);
+    console.log(
+      `Frida's (Firefox) frames at the SFU: ${rows.join('; ')}; KIDs ${[...kids].join(',')}; ` +
+        `entropy after the SFrame headers ${e.bits.toFixed(4)} bits/byte over ${e.bytes} B`,
+    );
+    expect(e.bits).toBeGreaterThanOrEqual(7.9);
+    // The forwarded VP8 bytes, from Frida's first key frame on, do not decode to her picture.
+    const cam = tappedStream(mine.find((p) => p.source === 'camera')!);
+    const start = cam.frames.findIndex((f) => vp8Tag(f.data).keyFrame);
+    const run = cam.frames.slice(start, start + 30);
+    const decoded = await decodeVp8InPage(
+      alice.person!.page,
+      run.map((f) => f.data),
+      run.map((f) => vp8Tag(f.data).keyFrame),
+    );
+    const colours = decoded.pictures.map((p) =>
+      p.frame === null ? null : classifyColour(p.colour),
+    );
+    console.log(
+      `forwarded bytes decoded as VP8: ${decoded.pictures.length} pictures, error ${decoded.error}`,
+    );
+    expect(colours.filter((c) => c === 'blue')).toEqual([]);
+  });
+
+  it('refusal: a Firefox with the script transform switched off by pref cannot join, and sends nothing', async () => {
+    const fenna = await cast.firefox('Fenna', { prefs: NO_SCRIPT_TRANSFORM_PREFS });
+    const link = await createRoomLink(alice.person!.page, call.sfu.server.url);
+    await fenna.driver.goto(link);
+    await fenna.driver.fill('[data-test=display-name]', fenna.name);
+    expect(
+      await fenna.driver.evaluate(() => ({
+        script: 'RTCRtpScriptTransform' in window,
+        streams: 'createEncodedStreams' in RTCRtpSender.prototype,
+        mode: window.__blindcall?.transformMode ?? null,
+      })),
+    ).toEqual({ script: false, streams: false, mode: null });
+    expect(await fenna.driver.alerts()).toContain('no-encoded-transforms');
+    expect(await fenna.driver.isDisabled('[data-test=join]')).toBe(true);
+    await sleep(3000); // time in which a join, had it started, would have produced
+    console.log(`refusal screen: ${await shoot(fenna, 'firefox-no-script-transform')}`);
+    const known = new Set([alice.peerId, frida.peerId]);
+    expect(call.sfu.producers().filter((p) => !known.has(p.peerId))).toEqual([]);
+  });
+});
