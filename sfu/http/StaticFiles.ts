@@ -48,6 +48,17 @@ export class StaticFiles {
       return;
     }
     let info = await stat(file).catch(() => null);
+    if (pathname === '/config.json' && !info?.isFile()) {
+      // The client asks which SFU to use; `{}` means this server, its own origin.
+      res
+        .writeHead(200, {
+          'content-type': TYPES['.json'],
+          'cache-control': 'no-cache',
+          ...this.headers,
+        })
+        .end('{}');
+      return;
+    }
     const isAppRoute = pathname === '/' || /^\/r\/[A-Za-z0-9_-]{1,64}\/?$/.test(pathname);
     if (!info?.isFile()) {
       if (!isAppRoute && !(info?.isDirectory() ?? false)) {

@@ -62,9 +62,11 @@ function expectStrictHeaders(res: Response, what: string, connect: string[]): vo
 describe('client headers', () => {
   it('the SFU sends every header on pages, assets and errors; connect-src is only itself', async () => {
     sfu = await startSfu({ WEB_ROOT: webRoot() });
-    for (const p of ['/', '/assets/a.js', '/missing.js', '/r/abc']) {
+    for (const p of ['/', '/assets/a.js', '/missing.js', '/r/abc', '/config.json']) {
       expectStrictHeaders(await fetch(sfu.url + p), p, []);
     }
+    // config.json `{}`: the client signals to the origin it was served from.
+    expect(await (await fetch(`${sfu.url}/config.json`)).json()).toEqual({});
     expectStrictHeaders(await fetch(sfu.url + '/', { method: 'POST' }), 'POST /', []);
   });
 
