@@ -8,8 +8,8 @@
  * nothing from it; it is deployment data, not code, so it is outside the client hash
  * (web/integrity/clientManifest.ts) and shown next to it in "About this client". A config that
  * names another SFU can only send you to a server that is untrusted anyway: everything it relays
- * is end-to-end encrypted. Without the file (the SFU serves the client itself), signalling goes to
- * this page's own origin.
+ * is end-to-end encrypted. Without the file, or with `{}` (what the SFU serves when it serves the
+ * client itself), signalling goes to this page's own origin.
  */
 
 export const CONFIG_FILE = 'config.json';
@@ -33,8 +33,8 @@ export class ConfigError extends Error {
   }
 }
 
-/** Validates config.json's text; the SFU must be a bare http(s) origin. */
-export function parseClientConfig(text: string): ClientConfig {
+/** Validates config.json's text; the SFU must be a bare http(s) origin, or absent (`ownOrigin`). */
+export function parseClientConfig(text: string, ownOrigin: string): ClientConfig {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -42,6 +42,9 @@ export function parseClientConfig(text: string): ClientConfig {
     throw new ConfigError('BAD_JSON', `${CONFIG_FILE} is not JSON`);
   }
   const sfu = (value as { sfu?: unknown } | null)?.sfu;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && sfu === undefined) {
+    return { sfuUrl: ownOrigin, source: 'same-origin' };
+  }
   if (typeof value !== 'object' || value === null || typeof sfu !== 'string') {
     throw new ConfigError('BAD_SFU_URL', `${CONFIG_FILE} needs "sfu": "https://…"`);
   }
@@ -81,7 +84,7 @@ export function loadClientConfig(): Promise<ClientConfig> {
       return { sfuUrl: location.origin, source: 'same-origin' };
     }
     if (!res.ok) throw new ConfigError('UNREACHABLE', `${CONFIG_FILE}: HTTP ${res.status}`);
-    return parseClientConfig(await res.text());
+    return parseClientConfig(await res.text(), location.origin);
   })().catch((err: unknown) => {
     loaded = null; // a later join tries again
     throw err;

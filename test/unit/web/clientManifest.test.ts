@@ -103,16 +103,23 @@ describe('subresource integrity', () => {
 });
 
 describe('config.json', () => {
+  const OWN = 'https://call.example';
   it('accepts an http(s) origin and refuses anything else with a code', () => {
-    expect(parseClientConfig('{"sfu":"https://sfu.example:8443"}')).toEqual({
+    expect(parseClientConfig('{"sfu":"https://sfu.example:8443"}', OWN)).toEqual({
       sfuUrl: 'https://sfu.example:8443',
       source: 'config',
     });
-    expect(code(() => parseClientConfig('{'))).toBe('BAD_JSON');
-    expect(code(() => parseClientConfig('null'))).toBe('BAD_SFU_URL');
-    expect(code(() => parseClientConfig('{"sfu":"sfu.example"}'))).toBe('BAD_SFU_URL');
-    expect(code(() => parseClientConfig('{"sfu":"javascript:alert(1)"}'))).toBe('BAD_SFU_URL');
-    expect(code(() => parseClientConfig('{"sfu":"https://sfu.example/path"}'))).toBe('BAD_SFU_URL');
-    expect(code(() => parseClientConfig('{"sfu":"https://user@sfu.example"}'))).toBe('BAD_SFU_URL');
+    expect(parseClientConfig('{}', OWN)).toEqual({ sfuUrl: OWN, source: 'same-origin' });
+    expect(code(() => parseClientConfig('{', OWN))).toBe('BAD_JSON');
+    expect(code(() => parseClientConfig('[]', OWN))).toBe('BAD_SFU_URL');
+    expect(code(() => parseClientConfig('null', OWN))).toBe('BAD_SFU_URL');
+    expect(code(() => parseClientConfig('{"sfu":"sfu.example"}', OWN))).toBe('BAD_SFU_URL');
+    expect(code(() => parseClientConfig('{"sfu":"javascript:alert(1)"}', OWN))).toBe('BAD_SFU_URL');
+    expect(code(() => parseClientConfig('{"sfu":"https://sfu.example/path"}', OWN))).toBe(
+      'BAD_SFU_URL',
+    );
+    expect(code(() => parseClientConfig('{"sfu":"https://user@sfu.example"}', OWN))).toBe(
+      'BAD_SFU_URL',
+    );
   });
 });
