@@ -5,7 +5,7 @@
 //   invite link can still be copied in the call, and a reload asks for the link again;
 // - the display name is stored only when the person ticks "Remember my name".
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClientServer } from '../../sfu/http/ClientServer.js';
 import { launchBrowser, openPage, type PageHandle } from './harness/browser.js';
 import { createRoomLink, joinCall, waitForDiagnostics } from './harness/call.js';
@@ -40,8 +40,20 @@ afterAll(async () => {
 async function page(): Promise<Page> {
   const handle = await openPage(browser);
   handles.push(handle);
+  // Generous: the machine is shared (two cores, several engineers' browsers).
+  handle.page.setDefaultTimeout(90_000);
+  handle.page.setDefaultNavigationTimeout(90_000);
   return handle.page;
 }
+
+function errorsOf(p: Page): string[] {
+  return handles.find((h) => h.page === p)?.errors ?? [];
+}
+
+/** Closes this test's pages (two cores: pages left sending video slow the next test). */
+afterEach(async () => {
+  for (const h of handles.splice(0)) await h.close().catch(() => undefined);
+});
 
 /** Every URL in the page's session history (Chromium's own list, not what the page claims). */
 async function historyUrls(p: Page): Promise<string[]> {
@@ -87,6 +99,7 @@ describe('a client hosted apart from the SFU', () => {
     await joinCall(eve, `${unlisted.url}/${url.hash}`, 'Eve');
     await expect.poll(() => alertCodes(eve), { timeout: 30_000 }).toContain('server-unreachable');
     expect(sfu.sfu.origins.refused).toBeGreaterThan(refusedBefore);
+    expect([...errorsOf(ada), ...errorsOf(bob)]).toEqual([]);
 
     const toClients = requests.filter(
       (r) => r.startsWith(allowed.url) || r.startsWith(unlisted.url),
@@ -109,7 +122,10 @@ describe('the link’s secret', () => {
     await p.locator('[data-test=open-call]').click(); // pushState to the link, as a person would
     await p.locator('[data-test=display-name]').fill('Ada');
     await p.locator('[data-test=join]').click();
-    await waitForDiagnostics(p, (d) => d.phase === 'in-call', { what: 'in call' });
+    await waitForDiagnostics(p, (d) => d.phase === 'in-call', {
+      what: 'in call',
+      timeoutMs: 60_000,
+    });
 
     expect(await p.evaluate(() => location.href)).not.toContain(secret);
     const entries = await historyUrls(p);
@@ -121,6 +137,7 @@ describe('the link’s secret', () => {
     expect(await p.evaluate(() => navigator.clipboard.readText())).toBe(link);
 
     // Memory only: a reload has no secret and asks for the link again.
+    expect(errorsOf(p)).toEqual([]);
     await p.reload();
     expect(await alertCodes(p)).toEqual(['link-without-secret']);
   });
@@ -129,7 +146,10 @@ describe('the link’s secret', () => {
     const p = await page();
     const link = await createRoomLink(p, sfu.url);
     await joinCall(p, link, 'Ada');
-    await waitForDiagnostics(p, (d) => d.phase === 'in-call', { what: 'in call' });
+    await waitForDiagnostics(p, (d) => d.phase === 'in-call', {
+      what: 'in call',
+      timeoutMs: 60_000,
+    });
     expect(await p.evaluate(() => JSON.stringify(localStorage))).not.toContain('Ada');
 
     await p.goto('about:blank'); // a new page load, not a fragment change within the call
@@ -138,7 +158,10 @@ describe('the link’s secret', () => {
     await p.locator('[data-test=display-name]').fill('Grace');
     await p.locator('[data-test=remember-name]').check();
     await p.locator('[data-test=join]').click();
-    await waitForDiagnostics(p, (d) => d.phase === 'in-call', { what: 'in call' });
+    await waitForDiagnostics(p, (d) => d.phase === 'in-call', {
+      what: 'in call',
+      timeoutMs: 60_000,
+    });
     expect(await p.evaluate(() => localStorage.getItem('blindcall:displayName'))).toBe('Grace');
 
     // The choice shows the next time, and unticking it forgets the name.
@@ -148,7 +171,10 @@ describe('the link’s secret', () => {
     expect(await p.locator('[data-test=remember-name]').isChecked()).toBe(true);
     await p.locator('[data-test=remember-name]').uncheck();
     await p.locator('[data-test=join]').click();
-    await waitForDiagnostics(p, (d) => d.phase === 'in-call', { what: 'in call' });
+    await waitForDiagnostics(p, (d) => d.phase === 'in-call', {
+      what: 'in call',
+      timeoutMs: 60_000,
+    });
     expect(await p.evaluate(() => localStorage.getItem('blindcall:displayName'))).toBeNull();
   });
 });
