@@ -184,10 +184,19 @@ export class Sfu {
   }
 }
 
-/** Router capabilities depend only on the codec list; read them once from a scratch router. */
+/**
+ * Router capabilities depend only on the codec list; read them once from a scratch router. The
+ * audio-level header extension is left out: clients do not send it (web/call/audioPrivacy.ts
+ * removes it on their side, which is what counts), and consumers then do not expect it.
+ */
 async function computeRouterCapabilities(pool: WorkerPool): Promise<types.RtpCapabilities> {
   const router = await pool.leastLoaded().worker.createRouter({ mediaCodecs: MEDIA_CODECS });
   const caps = router.rtpCapabilities;
   router.close();
-  return caps;
+  return {
+    ...caps,
+    headerExtensions: caps.headerExtensions?.filter(
+      (ext) => ext.uri !== 'urn:ietf:params:rtp-hdrext:ssrc-audio-level',
+    ),
+  };
 }

@@ -6,3 +6,9 @@ declare module '*?worker&inline' {
   const WorkerConstructor: new (options?: { name?: string }) => Worker;
   export default WorkerConstructor;
 }
+
+/** `?worker&url`: the URL of the bundled worker script (used for the AudioWorklet module). */
+declare module '*?worker&url' {
+  const url: string;
+  export default url;
+}
