@@ -4,7 +4,6 @@
  * (web/call/audioPrivacy.ts) is what keeps levels and speech-shaped packet sizes off the wire; the
  * SFU's own capabilities leave the extension out too.
  */
-import type { types as clientTypes } from 'mediasoup-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Sfu } from '../../sfu/Sfu.js';
 import { AUDIO_LEVEL_URI, privateAudioCapabilities } from '../../web/call/audioPrivacy.js';
@@ -22,7 +21,7 @@ describe('audio capabilities', () => {
     const router = await sfu.pool.leastLoaded().worker.createRouter({
       mediaCodecs: [{ kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 }],
     });
-    const raw = router.rtpCapabilities as clientTypes.RtpCapabilities;
+    const raw = router.rtpCapabilities;
     router.close();
     expect(raw.headerExtensions?.map((e) => e.uri)).toContain(AUDIO_LEVEL_URI);
 
