@@ -4,7 +4,6 @@
  * producers and consumers (Publisher, Subscriber) attach a transform to every sender and
  * receiver before it carries a frame.
  */
-import { privateAudioCapabilities } from './audioPrivacy.js';
 import { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
 import type { MediaSource } from '../../shared/protocol/index.js';
@@ -45,10 +44,7 @@ export class MediaSession extends Emitter<Events> {
 
   async load(): Promise<types.RtpCapabilities> {
     const { routerRtpCapabilities } = await this.signalling.request('getRouterRtpCapabilities', {});
-    // Constant-bitrate Opus, no DTX, no audio levels in clear (audioPrivacy.ts).
-    await this.device.load({
-      routerRtpCapabilities: privateAudioCapabilities(routerRtpCapabilities),
-    });
+    await this.device.load({ routerRtpCapabilities: routerRtpCapabilities });
     return this.device.rtpCapabilities;
   }
 

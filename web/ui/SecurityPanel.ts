@@ -8,7 +8,6 @@ import type { SecurityCode } from '../../shared/e2ee/index.js';
 import type { CallModel, Participant } from '../call/CallModel.js';
 import { e2eeHealth, participantName } from './names.js';
 import { theme } from './theme.js';
-import './AboutClient.js';
 
 export interface VerifyDetail {
   readonly peerId: string;
@@ -177,7 +176,6 @@ export class SecurityPanel extends LitElement {
             </p>`
           : nothing
       }
-      <bc-about-client></bc-about-client>
     </section>`;
   }
 
