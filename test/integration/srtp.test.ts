@@ -157,7 +157,7 @@ describe('SRTP suites through the worker built here', () => {
       });
       await out.connect({
         ip: '127.0.0.1',
-        port: (relay.address()).port,
+        port: relay.address().port,
         srtpParameters: into.srtpParameters!,
       });
 
@@ -170,7 +170,7 @@ describe('SRTP suites through the worker built here', () => {
         rtcpMux: true,
         comedia: false,
       });
-      await exit.connect({ ip: '127.0.0.1', port: (sink.address()).port });
+      await exit.connect({ ip: '127.0.0.1', port: sink.address().port });
       await exit.consume({ producerId: relayed.id, rtpCapabilities: caps });
 
       const sender = await socket();
