@@ -8,6 +8,7 @@ const all: Record<string, () => Promise<unknown>> = {
   e2ee: async () => (await import('./e2ee.js')).main(),
   calls: async () => (await import('./calls.js')).main(),
   mls: async () => (await import('./mls.js')).main(),
+  browsers: async () => (await import('./browsers.js')).main(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--'));

@@ -14,7 +14,7 @@ import { SCREENSHOT_DIR } from '../harness/screenshots.js';
 import { kidSlot } from '../../../shared/sframe/index.js';
 import { shannonEntropy, sframeView, TAG_LENGTH, vp8Tag } from './support/ciphertext.js';
 import { classifyColour } from './support/mediaProbe.js';
-import { joinAs, MixedCast, type Participant } from './support/mixedCast.js';
+import { joinAs, useMixedCast, type Participant } from './support/mixedCast.js';
 import { seesAndHears, waitToSeeAndHear, type Sender } from './support/perception.js';
 import { useTappedCall, waitForTappedMedia } from './support/participants.js';
 import { tappedStream } from './support/rtpFrames.js';
@@ -23,7 +23,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
 const call = useTappedCall();
-const cast = new MixedCast(call.cast);
+const cast = useMixedCast(call);
 
 function asSender(p: Participant): Sender {
   if (p.colour === null) throw new Error(`${p.name} has no known picture`);
@@ -41,11 +41,7 @@ describe('Chromium and Firefox in one encrypted call', () => {
   let alice: Participant;
   let frida: Participant;
 
-  // Skipped until investigated: it passed in its branch's runs, but in the lead's run on merged
-  // main (2026-12-01) Frida (Firefox) had 5 undecryptable frames from Alice and the strict 0 failed.
-  // Pictures, beeps and the code were right; the cause (early frames before keys, or the one-off
-  // REPLAY drops seen once on Chromium's audio) is not known yet.
-  it.skip('two-way: each sees the other’s advancing picture, hears the beeps, one security code', async () => {
+  it('two-way: each sees the other’s advancing picture, hears the beeps, one security code', async () => {
     alice = await cast.chromium('Alice Chromewell', 'red');
     frida = await cast.firefox('Frida Foxley', { colour: 'blue' });
     const link = await createRoomLink(alice.person!.page, call.sfu.server.url);
@@ -66,9 +62,30 @@ describe('Chromium and Firefox in one encrypted call', () => {
     );
     expect(seesAndHears(atAlice[0]!, 'blue'), 'Alice sees and hears Frida').toBe(true);
     expect(seesAndHears(atFrida[0]!, 'red'), 'Frida sees and hears Alice').toBe(true);
-    const [da, df] = [await diagnostics(alice.driver), await diagnostics(frida.driver)];
-    expect(da.senders[0]!.failures, 'undecryptable frames at Alice').toBe(0);
-    expect(df.senders[0]!.failures, 'undecryptable frames at Frida').toBe(0);
+    // Around the join either side may drop a few frames as UNKNOWN_KID: the newcomer (Frida) gets
+    // frames of Alice's sealed with the key Alice ratcheted away from when Frida arrived (frames
+    // from before a join stay unreadable to a newcomer), and a frame that waited 3 s for a key
+    // that came later is dropped too. The Chromium call tests see the same and hold the same
+    // line: such drops are UNKNOWN_KID only, and none are added once both decrypt each other. A
+    // wrong key, tag or layout between the two browsers would show up as other reasons, or as
+    // drops that keep growing.
+    const failures = async (): Promise<{
+      alice: Record<string, number>;
+      frida: Record<string, number>;
+    }> => ({
+      alice: (await diagnostics(alice.driver)).senders[0]!.failuresByReason,
+      frida: (await diagnostics(frida.driver)).senders[0]!.failuresByReason,
+    });
+    await sleep(3500); // frames waiting for a key are dropped after 3 s (FramePipe KEY_WAIT_MS)
+    const settled = await failures();
+    await sleep(3000);
+    const later = await failures();
+    console.log(
+      `undecryptable frames by reason once joined: ${JSON.stringify(settled)}, 3 s later ${JSON.stringify(later)}`,
+    );
+    expect(later, 'no new undecryptable frames in a steady call').toEqual(settled);
+    for (const side of [later.alice, later.frida])
+      expect(Object.keys(side).filter((r) => r !== 'UNKNOWN_KID')).toEqual([]);
   });
 
   it('tap: Firefox’s frames reach the SFU as SFrame ciphertext (VP8 tag in clear, Opus whole) that does not decode', async () => {

@@ -9,11 +9,11 @@ import {
   waitForCall,
   waitForDiagnostics,
 } from '../harness/call.js';
-import { joinAs, MixedCast, type Participant } from './support/mixedCast.js';
+import { joinAs, useMixedCast, type Participant } from './support/mixedCast.js';
 import { useTappedCall } from './support/participants.js';
 
 const call = useTappedCall();
-const cast = new MixedCast(call.cast);
+const cast = useMixedCast(call);
 
 /** Remote video feeds of `p` whose decoded frame count grows, by peer id. */
 async function liveVideoFrom(p: Participant): Promise<string[]> {
@@ -24,8 +24,11 @@ async function liveVideoFrom(p: Participant): Promise<string[]> {
 }
 
 describe('Chromium + Firefox + Chromium, Firefox leaves and rejoins', () => {
-  // SKIPPED, unfinished: the three-way call and the leave pass (steps 1-3), but the rejoin's
-  // goto(link) from the page shown after Leave times out filling the name (no pre-join page).
+  // SKIPPED, unfinished. The rejoin now goes through the Rejoin button (a goto() to the same link
+  // was only a fragment change, so no pre-join page came). In the one run since (2026-12-01, load
+  // average 30–50 from other work on this 2-core machine) the three-way call, the leave and the
+  // rejoin passed and the rejoined Firefox saw both others live, but Alice's page then showed no
+  // advancing remote video for 30 s. Not yet run on a quiet machine; the cause is not known.
   it.skip('stayers decrypt every frame; the rejoined Firefox decrypts again; Firefox’s generated camera advances', async () => {
     const alice = await cast.chromium('Alice', 'red');
     const frida = await cast.firefox('Frida', { probe: { audio: false } });
@@ -50,7 +53,7 @@ describe('Chromium + Firefox + Chromium, Firefox leaves and rejoins', () => {
       });
     }
     console.log('step: Frida left');
-    await joinAs(frida, link);
+    await joinAs(frida, { rejoin: true });
     expect(frida.peerId).not.toBe(firstFrida);
     await Promise.all([alice, frida, bob].map((p) => waitForCall(p.driver, 2)));
     await expect.poll(() => liveVideoFrom(frida), { timeout: 30_000 }).toEqual(ids([alice, bob]));

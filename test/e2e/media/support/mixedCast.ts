@@ -5,13 +5,14 @@
  * generated camera. Every person is driven through the same `Driver`.
  */
 import type { Browser as Firefox } from 'puppeteer-core';
+import { afterAll } from 'vitest';
 import { playwrightDriver, sleep, type BrowserName, type Driver } from '../../harness/driver.js';
 import { diagnostics, type Diagnostics } from '../../harness/call.js';
 import { launchFirefox, openFirefoxPage, type FirefoxPageHandle } from '../../harness/firefox.js';
 import type { Colour } from './fakeMedia.js';
 import { knownMediaScript } from './firefoxMedia.js';
 import { probeScript } from './mediaProbe.js';
-import type { Cast, Person } from './participants.js';
+import type { Cast, Person, TappedCall } from './participants.js';
 
 export interface Participant {
   readonly name: string;
@@ -107,9 +108,28 @@ export class MixedCast {
   }
 }
 
-/** Joins from the pre-join page and records the peer id; throws with what the page showed. */
-export async function joinAs(p: Participant, link: string, timeoutMs = 60_000): Promise<void> {
-  await p.driver.goto(link);
+/**
+ * A MixedCast for one test file, whose Firefox processes are closed after the file's tests: they
+ * are not children the Chromium Cast knows of, and left running they outlive the test run.
+ */
+export function useMixedCast(call: TappedCall): MixedCast {
+  const cast = new MixedCast(call.cast);
+  afterAll(() => cast.closeAll());
+  return cast;
+}
+
+/**
+ * Joins from the pre-join page and records the peer id; throws with what the page showed. With
+ * `{ rejoin: true }` it starts from the page shown after Leave and presses Rejoin, as a person would (a
+ * goto() to the same link is only a fragment change there: the page would not reload).
+ */
+export async function joinAs(
+  p: Participant,
+  link: string | { rejoin: true },
+  timeoutMs = 60_000,
+): Promise<void> {
+  if (typeof link === 'string') await p.driver.goto(link);
+  else await p.driver.click('[data-test=rejoin]');
   await p.driver.fill('[data-test=display-name]', p.name);
   await p.driver.click('[data-test=join]');
   const deadline = Date.now() + timeoutMs;
