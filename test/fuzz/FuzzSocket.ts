@@ -18,6 +18,12 @@ import { DTLS_PARAMETERS, nested, rtpParameters, type Command } from './signalli
 /** Generous: on a loaded 2-core machine a flood of 700 can take seconds to be answered. */
 const ACK_TIMEOUT_MS = 30_000;
 
+/** socket.io-client's own connect timeout is 20 s; on a loaded 2-core machine allow more. */
+const CONNECT_TIMEOUT_MS = 30_000;
+const CONNECT_ATTEMPTS = 3;
+
+class ConnectFailed extends Error {}
+
 /** What the sockets of one wave know about each other (for consume and relay). */
 export class WaveState {
   readonly producers = new Map<string, number>(); // producerId → room
@@ -59,10 +65,36 @@ export class FuzzSocket {
   ) {}
 
   async run(script: Command[]): Promise<void> {
-    for (const cmd of script) {
-      if (!this.socket?.connected) await this.connect();
+    for (const [i, cmd] of script.entries()) {
+      if (!this.socket?.connected && !(await this.reconnect())) return;
+      this.current = `command ${i} (${cmd.t}${'req' in cmd ? ` ${cmd.req}` : ''})`;
       await this.exec(cmd);
     }
+    this.current = 'done';
+  }
+
+  /** What this socket is doing now, for a wave that stops making progress. */
+  current = 'not started';
+
+  /**
+   * A server may refuse a connection while it is flooded, so a failed connect is retried; one that
+   * fails every time is a violation (a healthy SFU accepts a fresh connection) and ends the script.
+   */
+  private async reconnect(): Promise<boolean> {
+    const failures: string[] = [];
+    for (let attempt = 0; attempt < CONNECT_ATTEMPTS; attempt++) {
+      try {
+        await this.connect();
+        return true;
+      } catch (err) {
+        if (!(err instanceof ConnectFailed)) throw err;
+        failures.push(err.message);
+        await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+      }
+    }
+    this.stats.violations.push(`connect failed ${CONNECT_ATTEMPTS} times: ${failures.join('; ')}`);
+    this.socket = null;
+    return false;
   }
 
   close(): void {
@@ -77,10 +109,28 @@ export class FuzzSocket {
     this.socket?.close();
     const socket = io(this.url, { transports: ['websocket'], reconnection: false, forceNew: true });
     this.socket = socket;
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('connect_error', reject);
+    // Settles on every outcome: socket.io-client emits only `disconnect` (no `connect_error`) when
+    // the server closes the transport after it opened but before the CONNECT was answered, and a
+    // promise waiting for `connect` alone then never settles (a wave hung like that once, seed
+    // 2030575393, with 11 of 12 sockets connected).
+    const outcome = await new Promise<string | null>((resolve) => {
+      const timer = setTimeout(
+        () => resolve(`no connect within ${CONNECT_TIMEOUT_MS} ms`),
+        CONNECT_TIMEOUT_MS,
+      );
+      const settle = (why: string | null): void => {
+        clearTimeout(timer);
+        socket.off('connect').off('connect_error').off('disconnect');
+        resolve(why);
+      };
+      socket.once('connect', () => settle(null));
+      socket.once('connect_error', (err) => settle(`connect_error: ${err.message}`));
+      socket.once('disconnect', (reason) => settle(`disconnect before connect: ${reason}`));
     });
+    if (outcome !== null) {
+      socket.close();
+      throw new ConnectFailed(outcome);
+    }
     socket.on('relay', () => undefined);
   }
 
@@ -99,6 +149,14 @@ export class FuzzSocket {
   /** Sends one request and checks its answer; null if the socket closed first. */
   private async ask(event: string, ...args: unknown[]): Promise<Ack | null> {
     const socket = this.socket!;
+    // Gone mid-script (the server dropped it, or a `drop` command did): socket.io-client would
+    // buffer the request and give up only after ACK_TIMEOUT_MS, for every later request of the
+    // command, so a `call` after a drop took ~15 min (seed 2030575393). Count it lost now; the
+    // next command reconnects.
+    if (!socket.connected) {
+      this.stats.lost++;
+      return null;
+    }
     this.stats.messages++;
     let res: unknown;
     try {
