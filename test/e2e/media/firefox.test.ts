@@ -144,6 +144,49 @@ describe('Chromium and Firefox in one encrypted call', () => {
     expect(colours.filter((c) => c === 'blue')).toEqual([]);
   });
 
+  it('key frame on request: Firefox encodes one of the layer the SFU names, through its transform (its setParameters has no keyFrame option)', async () => {
+    const peer = [...call.sfu.server.sfu.registry.rooms.values()]
+      .map((r) => r.peers.get(frida.peerId!))
+      .find((x) => x !== undefined)!;
+    const camera = [...peer.producers.values()].find((x) => x.kind === 'video')!;
+    // Layer 0: the one the SFU names when a higher layer stops, and one Firefox always sends.
+    const layer = 0;
+    const rid = camera.rtpParameters.encodings?.[layer]?.rid;
+    const ssrc = (await camera.getStats()).find((s) => s.rid === rid)?.ssrc;
+    expect(ssrc, `an inbound stream for ${rid}`).toBeDefined();
+    const keyFrames: number[] = []; // when the SFU received a key frame of that layer
+    camera.on('trace', (t) => {
+      const rtp = (t.info as { rtpPacket?: { ssrc?: number } }).rtpPacket;
+      if (t.type === 'keyframe' && rtp?.ssrc === ssrc) keyFrames.push(Date.now());
+    });
+    await camera.enableTraceEvent(['keyframe']);
+    try {
+      // A quiet stretch first (no key frame of that layer for 3 s; early in a call receivers'
+      // layer switches ask for some), so the key frame that follows is the one we asked for.
+      let quietSince = Date.now();
+      for (let tries = 0; tries < 10; tries++) {
+        await sleep(3000);
+        if (keyFrames.every((t) => t < quietSince)) break;
+        quietSince = Date.now();
+      }
+      const asked = Date.now();
+      expect(
+        keyFrames.filter((t) => t >= asked - 3000),
+        'a quiet stretch before asking',
+      ).toEqual([]);
+      peer.notify('keyFrameNeeded', { producerId: camera.id, spatialLayer: layer });
+      await expect
+        .poll(() => keyFrames.filter((t) => t >= asked).length, { timeout: 5000 })
+        .toBeGreaterThan(0);
+      console.log(
+        `keyFrameNeeded for layer ${layer} (${rid}): Firefox's key frame reached the SFU ` +
+          `${keyFrames.find((t) => t >= asked)! - asked} ms later; none in the 3 s before`,
+      );
+    } finally {
+      await camera.enableTraceEvent([]);
+    }
+  });
+
   it('refusal: a Firefox with the script transform switched off by pref cannot join, and sends nothing', async () => {
     const fenna = await cast.firefox('Fenna', { prefs: NO_SCRIPT_TRANSFORM_PREFS });
     const link = await createRoomLink(alice.person!.page, call.sfu.server.url);
