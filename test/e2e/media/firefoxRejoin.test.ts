@@ -2,6 +2,7 @@
 // Firefox leaves and rejoins; the two who stay never see an undecryptable frame, and the
 // rejoined Firefox, with a new worker and new keys, decrypts both of them again.
 import { describe, expect, it } from 'vitest';
+import { sleep } from '../harness/driver.js';
 import {
   createRoomLink,
   diagnostics,
@@ -24,11 +25,16 @@ async function liveVideoFrom(p: Participant): Promise<string[]> {
 }
 
 describe('Chromium + Firefox + Chromium, Firefox leaves and rejoins', () => {
-  // SKIPPED, unfinished. The rejoin now goes through the Rejoin button (a goto() to the same link
-  // was only a fragment change, so no pre-join page came). In the one run since (2026-12-01, load
-  // average 30–50 from other work on this 2-core machine) the three-way call, the leave and the
-  // rejoin passed and the rejoined Firefox saw both others live, but Alice's page then showed no
-  // advancing remote video for 30 s. Not yet run on a quiet machine; the cause is not known.
+  // The two who stay are judged from a baseline taken once all three decrypt each other: frames
+  // of the first joins may be dropped as UNKNOWN_KID (see firefox.test.ts, two-way), the leave
+  // and the rejoin must add no drop between the stayers, and the rejoined Firefox's own frames may
+  // only have join-window drops (UNKNOWN_KID) at them.
+  // SKIPPED, unfinished (2026-12-01, on a 2-core machine at load average 20–50 from other work):
+  // of three runs, one passed the call, the leave and the rejoin (Rejoin button) but then had 1
+  // undecryptable frame at Alice from Bob, counted before the baseline existed; one saw no
+  // advancing video at Alice for 30 s after the rejoin; one never got in: a member had no key for
+  // one sender after ~50 s (1,664 frames UNKNOWN_KID, kid null). The last is a key-agreement
+  // failure to explain before this test can be trusted; it has not been run on a quiet machine.
   it.skip('stayers decrypt every frame; the rejoined Firefox decrypts again; Firefox’s generated camera advances', async () => {
     const alice = await cast.chromium('Alice', 'red');
     const frida = await cast.firefox('Frida', { probe: { audio: false } });
@@ -45,6 +51,10 @@ describe('Chromium + Firefox + Chromium, Firefox leaves and rejoins', () => {
     await expect.poll(() => liveVideoFrom(frida), { timeout: 30_000 }).toEqual(ids([alice, bob]));
     console.log('step: all see live video');
     const firstFrida = frida.peerId!;
+    await sleep(3500); // frames waiting for a key are dropped after 3 s (FramePipe KEY_WAIT_MS)
+    const failuresFrom = async (p: Participant, from: Participant): Promise<number> =>
+      (await diagnostics(p.driver)).senders.find((s) => s.peerId === from.peerId)?.failures ?? 0;
+    const baseline = [await failuresFrom(alice, bob), await failuresFrom(bob, alice)];
 
     await frida.driver.click('[data-test=control-leave]');
     for (const p of [alice, bob]) {
@@ -69,11 +79,17 @@ describe('Chromium + Firefox + Chromium, Firefox leaves and rejoins', () => {
         rows.push(
           `${p.name} ← ${from}: ${s.framesDecrypted} decrypted, ${JSON.stringify(s.failuresByReason)} dropped`,
         );
-        if (p !== frida)
-          expect(s.failures, `undecryptable frames at ${p.name} from ${from}`).toBe(0);
+        if (p !== frida && s.peerId === frida.peerId)
+          expect(Object.keys(s.failuresByReason).filter((r) => r !== 'UNKNOWN_KID')).toEqual([]);
         expect(s.framesDecrypted).toBeGreaterThan(0);
       }
     }
-    console.log(rows.join('\n'));
+    console.log(
+      `stayers' drops from each other at the baseline: ${baseline.join(', ')}\n${rows.join('\n')}`,
+    );
+    expect(
+      [await failuresFrom(alice, bob), await failuresFrom(bob, alice)],
+      'undecryptable frames between the stayers, Alice ← Bob and Bob ← Alice',
+    ).toEqual(baseline);
   }, 420_000);
 });
