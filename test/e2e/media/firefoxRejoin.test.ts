@@ -8,7 +8,7 @@ import {
   liveFeeds,
   waitForCall,
   waitForDiagnostics,
-} from '../harness/call.js';
+} from '../../../calltest/app.js';
 import { joinAs, useMixedCast, type Participant } from './support/mixedCast.js';
 import { useTappedCall } from './support/participants.js';
 
