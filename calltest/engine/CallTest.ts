@@ -28,6 +28,8 @@ export interface CallTestOptions {
   /** Longest time a receiver may get a sender's frames without decrypting any. */
   readonly undecryptableBoundMs: number;
   readonly joinTimeoutMs: number;
+  /** How long to wait for everyone to decrypt everyone before measuring anyway. */
+  readonly settleTimeoutMs?: number;
   /** Extra init scripts per page (tests only: a page that misbehaves on purpose). */
   readonly initScripts?: readonly string[];
   readonly onProgress?: (line: string) => void;
@@ -42,6 +44,7 @@ export const DEFAULTS = {
   maxLoad: 4,
   undecryptableBoundMs: 5000,
   joinTimeoutMs: 60_000,
+  settleTimeoutMs: 30_000,
 } as const;
 
 /** Refused before anything starts: bad options or too much load for someone else's server. */
@@ -122,7 +125,7 @@ export async function runCallTest(o: CallTestOptions): Promise<CallTestReport> {
     }
     const joined = stable.filter((p) => p.peerId !== null);
     // Until everyone decrypts everyone (or the join timeout): time to first frame, then measure.
-    const settleDeadline = Date.now() + o.joinTimeoutMs;
+    const settleDeadline = Date.now() + (o.settleTimeoutMs ?? DEFAULTS.settleTimeoutMs);
     while (Date.now() < settleDeadline && !aborted()) {
       const ds = await Promise.all(joined.map((p) => p.sample()));
       const ready = ds.every(
