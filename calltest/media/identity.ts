@@ -20,7 +20,7 @@ export interface MediaIdentity {
 
 /**
  * One identity per concurrent participant. Tones are 200 Hz apart, far more than the probe's
- * pitch error over one 100 ms beep (~10 Hz), and none is near Chromium's own fake beep.
+ * pitch resolution over one 100 ms beep (~10 Hz).
  */
 export const IDENTITIES: readonly MediaIdentity[] = [
   { colour: 'red', toneHz: 500 },
@@ -31,11 +31,15 @@ export const IDENTITIES: readonly MediaIdentity[] = [
   { colour: 'cyan', toneHz: 1700 },
 ];
 
-/** A heard pitch belongs to `toneHz` within this fraction (8 %: 40 Hz at 500 Hz). */
-export const TONE_TOLERANCE = 0.08;
+/**
+ * A heard pitch belongs to `toneHz` within this many Hz: under half the tones' spacing, so it
+ * names one sender only. On a starved machine the receiver's jitter buffer stretches and
+ * conceals audio, and pitches were measured up to ~75 Hz off (775 Hz for a 700 Hz tone).
+ */
+export const TONE_TOLERANCE_HZ = 95;
 
 export function toneMatches(heardHz: number | null, toneHz: number): boolean {
-  return heardHz !== null && Math.abs(heardHz - toneHz) <= toneHz * TONE_TOLERANCE;
+  return heardHz !== null && Math.abs(heardHz - toneHz) <= TONE_TOLERANCE_HZ;
 }
 
 export const TONE = {
