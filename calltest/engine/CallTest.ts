@@ -93,8 +93,15 @@ export async function runCallTest(o: CallTestOptions): Promise<CallTestReport> {
   ): Promise<BrowserParticipant> => {
     const p = await BrowserParticipant.launch(name, kind, identity, o.initScripts);
     all.push(p);
+    if (aborted()) {
+      await p.close();
+      throw new Error('aborted');
+    }
     return p;
   };
+  // Ctrl-C: close every browser now; whatever the run was waiting for then fails, and it ends.
+  const onAbort = (): void => void Promise.all(all.map((p) => p.close()));
+  o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const kinds: ParticipantKind[] = [
       ...Array<ParticipantKind>(o.browsers).fill('chromium'),
@@ -214,6 +221,7 @@ export async function runCallTest(o: CallTestOptions): Promise<CallTestReport> {
       tool: { wallMs: Date.now() - started, cpuMs: Math.round((cpu.user + cpu.system) / 1000) },
     };
   } finally {
+    o.signal?.removeEventListener('abort', onAbort);
     await Promise.all(all.map((p) => p.close()));
   }
 }

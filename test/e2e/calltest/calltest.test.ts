@@ -5,7 +5,7 @@
 // signalling-only ghost, and a client served with encoded transforms that do nothing.
 //
 // Two cores run about four video pages: the broken cases use two browsers, the passing one three.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,8 +16,16 @@ import type { CallTestReport, CheckResult } from '../../../calltest/report/Repor
 import { ensureWebBuild, ROOT, startSfu, type TestSfu } from '../harness/servers.js';
 import { validateReport } from '../../unit/calltest/schema.js';
 
+/** A run joins, settles, measures and re-checks for up to ~2 minutes even when it fails. */
+const RUN_TIMEOUT_MS = 420_000;
+
 let sfu: TestSfu | null = null;
+let child: ChildProcess | null = null;
 afterEach(async () => {
+  // A test that timed out must not leave the command (and its browsers) running: SIGINT is its
+  // Ctrl-C, which closes them.
+  if (child && child.exitCode === null) child.kill('SIGINT');
+  child = null;
   await sfu?.close();
   sfu = null;
 });
@@ -52,14 +60,14 @@ function show(r: CallTestReport): void {
   expect(validateReport(r), 'the report validates against its schema').toEqual([]);
 }
 
-describe('blindcall-calltest', () => {
+describe('blindcall-calltest', { timeout: RUN_TIMEOUT_MS }, () => {
   it('passes against a working SFU with 3 browsers, as the command, with JSON and JUnit reports', async () => {
     ensureWebBuild();
     sfu = await startSfu();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'calltest-'));
     const json = path.join(dir, 'report.json');
     const junit = path.join(dir, 'report.xml');
-    const child = spawn(
+    const cmd = spawn(
       path.join(ROOT, 'scripts/node'),
       [
         path.join(ROOT, 'node_modules/.bin/tsx'),
@@ -74,10 +82,11 @@ describe('blindcall-calltest', () => {
       ],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
+    child = cmd;
     let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    cmd.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    cmd.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const code = await new Promise<number | null>((resolve) => cmd.on('close', resolve));
     console.log(out);
     const report = JSON.parse(readFileSync(json, 'utf8')) as CallTestReport;
     show(report);
