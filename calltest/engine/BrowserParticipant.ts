@@ -40,6 +40,9 @@ export class BrowserParticipant {
   readonly history = new Map<string, SenderSample[]>();
   /** Picture heights seen per sender peer id. */
   readonly heights = new Map<string, Set<number>>();
+  /** Sending and receiving tracks seen over the run, and those without an encoded transform. */
+  tracksSeen = 0;
+  readonly bareTracks = new Set<string>();
   webrtcStart: WebrtcReport | null = null;
   webrtcEnd: WebrtcReport | null = null;
   left = false;
@@ -149,12 +152,24 @@ export class BrowserParticipant {
   async startMeasuring(): Promise<void> {
     if (this.peerId === null) return;
     await resetProbe(this.driver);
-    this.webrtcStart = await webrtcReport(this.driver);
+    this.webrtcStart = await this.sampleWebrtc();
   }
 
   async endMeasuring(): Promise<void> {
     if (this.peerId === null || this.left) return;
-    this.webrtcEnd = await webrtcReport(this.driver);
+    this.webrtcEnd = await this.sampleWebrtc();
+  }
+
+  /** Reads the WebRTC probe and keeps every track seen without an encoded transform. */
+  async sampleWebrtc(): Promise<WebrtcReport> {
+    const r = await webrtcReport(this.driver);
+    const tracks = [
+      ...r.senders.map((e, i) => ({ ...e, id: `send ${e.kind} ${i}` })),
+      ...r.receivers.map((e, i) => ({ ...e, id: `receive ${e.kind} ${i}` })),
+    ];
+    this.tracksSeen = Math.max(this.tracksSeen, tracks.length);
+    for (const t of tracks) if (!t.transformed) this.bareTracks.add(t.id);
+    return r;
   }
 
   probe(): Promise<ProbeReport> {

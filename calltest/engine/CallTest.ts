@@ -158,11 +158,14 @@ export async function runCallTest(o: CallTestOptions): Promise<CallTestReport> {
     let churnTask: Promise<void> | null = null;
     const toggler = o.toggleCamera ? joined[0] : undefined;
     let toggleState: 'before' | 'off' | 'done' = 'before';
+    let tick = 0;
     if (o.screenShare && joined[0]) await joined[0].toggle('screen').catch(() => undefined);
     while (Date.now() < measureEnd && !aborted()) {
       const now = Date.now();
       await Promise.all(joined.map((p) => p.sample().catch(() => null)));
       await Promise.all(joined.map((p) => p.sampleMedia().catch(() => null)));
+      if (++tick % 5 === 0)
+        await Promise.all(joined.map((p) => p.sampleWebrtc().catch(() => null)));
       if (toggler && toggleState === 'before' && now >= measureStart + o.durationS * 333) {
         await toggler.toggle('camera');
         toggles.push({ peer: toggler, offAt: Date.now(), onAt: Infinity });

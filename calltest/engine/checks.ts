@@ -270,19 +270,18 @@ function participantReport(
         w0.inbound.video.packets -
         w0.inbound.audio.packets
       : 0;
-  const endpoints = [...(w1?.senders ?? []), ...(w1?.receivers ?? [])];
-  const transformsAttached = endpoints.length > 0 && endpoints.every((e) => e.transformed);
-  const bare = endpoints.filter((e) => !e.transformed);
+  // Every sample over the run counts: one bare track at any time is media the server could read.
+  const transformsAttached = p.tracksSeen > 0 && p.bareTracks.size === 0;
   if (p.peerId !== null)
     checks.push({
       check: 'E2EE_TRANSFORM',
       ok: transformsAttached,
       participant: p.name,
       message: transformsAttached
-        ? `${p.name}: all ${endpoints.length} sending and receiving tracks pass through an encoded transform`
-        : endpoints.length === 0
-          ? `${p.name}: no sending or receiving tracks to check`
-          : `${p.name}: ${bare.length} of ${endpoints.length} tracks (${bare.map((e) => e.kind).join(', ')}) have no encoded transform: that media is not end-to-end encrypted`,
+        ? `${p.name}: all of its up to ${p.tracksSeen} sending and receiving tracks passed through an encoded transform`
+        : p.tracksSeen === 0
+          ? `${p.name}: no sending or receiving track was ever seen, so none could be checked`
+          : `${p.name}: ${p.bareTracks.size} tracks (${[...p.bareTracks].join(', ')}) had no encoded transform: that media is not end-to-end encrypted`,
     });
   const reconnects = (p.last?.events ?? []).filter(
     (e) => e.type === 'phase' && e.phase === 'reconnecting',

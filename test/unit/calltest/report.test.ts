@@ -157,6 +157,8 @@ describe('checks', () => {
       heights: new Map(),
       webrtcStart: webrtc(1000),
       webrtcEnd: webrtc(101_000),
+      tracksSeen: 2,
+      bareTracks: new Set(),
       errors: [],
     } as unknown as BrowserParticipant;
   }
