@@ -17,8 +17,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createRoomLink, diagnostics, waitForCall } from '../test/e2e/harness/call.js';
-import type { Driver } from '../test/e2e/harness/driver.js';
+import { createRoomLink, diagnostics, waitForCall } from '../calltest/app.js';
+import type { Driver } from '../calltest/browsers/driver.js';
 import { ensureWebBuild, startSfu } from '../test/e2e/harness/servers.js';
 import { joinAs, MixedCast } from '../test/e2e/media/support/mixedCast.js';
 import { Cast } from '../test/e2e/media/support/participants.js';

@@ -19,10 +19,10 @@ import {
   waitForCall,
   waitForDiagnostics,
   type Diagnostics,
-} from '../test/e2e/harness/call.js';
+} from '../calltest/app.js';
 import { ensureWebBuild, startSfu, type TestSfu } from '../test/e2e/harness/servers.js';
-import type { Colour } from '../test/e2e/media/support/fakeMedia.js';
-import { classifyColour, probeReport, resetProbe } from '../test/e2e/media/support/mediaProbe.js';
+import type { Colour } from '../calltest/media/fakeMedia.js';
+import { classifyColour, probeReport, resetProbe } from '../calltest/media/mediaProbe.js';
 import { Cast, join, type Person } from '../test/e2e/media/support/participants.js';
 import { browserRoots, cpuSeconds, mediasoupWorkers } from './e2e/cpu.js';
 import { frameTiming, frameTimingScript, type FrameTimingStats } from './e2e/frameTiming.js';

@@ -14,8 +14,8 @@
  * Reuses the e2e harness (test/e2e/harness) for the SFU, the browser and driving the app.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { launchBrowser, openPage, type PageHandle } from '../test/e2e/harness/browser.js';
-import { createRoomLink, joinCall, waitForCall } from '../test/e2e/harness/call.js';
+import { launchBrowser, openPage, type PageHandle } from '../calltest/browsers/chromium.js';
+import { createRoomLink, joinCall, waitForCall } from '../calltest/app.js';
 import { ensureWebBuild, startSfu } from '../test/e2e/harness/servers.js';
 import { census, settle } from '../test/fuzz/census.js';
 import { printTable } from '../test/fuzz/seed.js';

@@ -19,6 +19,7 @@ import { WorkerPool } from './media/WorkerPool.js';
 import { renderMetrics } from './metrics.js';
 import { RoomRegistry } from './rooms/RoomRegistry.js';
 import { Session } from './signalling/Session.js';
+import { Faults, parseFaults } from './testing/Faults.js';
 import { ProducerTap } from './testing/ProducerTap.js';
 
 const log = createLogger('Sfu');
@@ -30,6 +31,8 @@ export class Sfu {
   readonly io: SocketServer<ClientToServerEvents, ServerToClientEvents>;
   /** TEST-ONLY recorder of forwarded RTP; null unless BLINDCALL_TEST_HOOKS=1. */
   readonly tap: ProducerTap | null;
+  /** TEST-ONLY deliberate misbehaviour; null unless BLINDCALL_TEST_FAULTS is set with the hooks. */
+  readonly faults: Faults | null;
   /** Base URL, known once listening. */
   url = '';
 
@@ -41,6 +44,8 @@ export class Sfu {
   ) {
     const tls = loadTls(config.tls);
     const files = new StaticFiles(config.webRoot);
+    const faults = config.testFaults === null ? null : new Faults(parseFaults(config.testFaults));
+    this.faults = faults;
     const onRequest: http.RequestListener = (req, res) => {
       this.handleHttp(req, res, files).catch((err: unknown) => {
         log.error('http request failed', err, { path: req.url?.slice(0, 200) });
@@ -61,6 +66,7 @@ export class Sfu {
         routerRtpCapabilities,
         rateLimit: config.rateLimit,
         log: createLogger('Session'),
+        faults,
       });
       this.sessions.add(session);
       socket.on('disconnect', () => this.sessions.delete(session));
@@ -171,6 +177,8 @@ export class Sfu {
       res.end(body);
       return;
     }
+    if (this.faults && (await this.faults.serveHttp(res, req, pathname, this.config.webRoot)))
+      return;
     await files.serve(req, res, pathname);
   }
 }

@@ -30,6 +30,8 @@ export interface SfuConfig {
   rateLimit: { perSecond: number; burst: number };
   /** Enables the test-only producer tap. Never set in production. */
   testHooks: boolean;
+  /** Test-only faults (sfu/testing/Faults.ts), only with testHooks; null otherwise. */
+  testFaults: string | null;
 }
 
 export class ConfigError extends Error {
@@ -166,5 +168,9 @@ export function loadConfig(env: Env = process.env): SfuConfig {
       burst: int(env, 'RATE_LIMIT_BURST', 200, 1, 1_000_000),
     },
     testHooks: env.BLINDCALL_TEST_HOOKS === '1',
+    testFaults:
+      env.BLINDCALL_TEST_HOOKS === '1' && env.BLINDCALL_TEST_FAULTS
+        ? env.BLINDCALL_TEST_FAULTS
+        : null,
   };
 }

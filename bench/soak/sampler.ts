@@ -5,7 +5,7 @@
  * dump(), via the fuzzers' census).
  */
 import type { CDPSession, Page } from 'playwright-core';
-import { diagnostics } from '../../test/e2e/harness/call.js';
+import { diagnostics } from '../../calltest/app.js';
 import type { TestSfu } from '../../test/e2e/harness/servers.js';
 import { census, rssOf, type Census } from '../../test/fuzz/census.js';
 

@@ -16,6 +16,7 @@ import type {
 } from '../../shared/protocol/index.js';
 import { isRequestName, ProtocolError, requests, validate } from '../../shared/protocol/index.js';
 import type { Logger } from '../logger.js';
+import type { Faults } from '../testing/Faults.js';
 import type { Peer } from '../rooms/Peer.js';
 import type { Room, RoomCloseReason } from '../rooms/Room.js';
 import type { RoomRegistry } from '../rooms/RoomRegistry.js';
@@ -29,6 +30,8 @@ export interface SessionDeps {
   routerRtpCapabilities: types.RtpCapabilities;
   rateLimit: { perSecond: number; burst: number };
   log: Logger;
+  /** TEST-ONLY (sfu/testing/Faults.ts); null in production. */
+  faults?: Faults | null;
 }
 
 type State =
@@ -47,6 +50,7 @@ function countRejected(code: string): void {
 export class Session {
   readonly registry: RoomRegistry;
   readonly routerRtpCapabilities: types.RtpCapabilities;
+  readonly faults: Faults | null;
   log: Logger;
   private state: State = { name: 'connected' };
   private readonly limiter: RateLimiter;
@@ -57,6 +61,7 @@ export class Session {
   ) {
     this.registry = deps.registry;
     this.routerRtpCapabilities = deps.routerRtpCapabilities;
+    this.faults = deps.faults ?? null;
     this.log = deps.log.child({ socketId: socket.id });
     this.limiter = new RateLimiter(deps.rateLimit.perSecond, deps.rateLimit.burst);
     // A raw socket.io packet can name its event with any JSON value, not only a string.

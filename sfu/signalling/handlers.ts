@@ -32,13 +32,15 @@ export const handlers: { [K in RequestName]: Handler<K> } = {
       }
       const room = await session.registry.getOrCreate(roomId);
       const peerId = newPeerId();
+      const notify = session.faults?.notifyFor(roomId, peerId, session.notify) ?? session.notify;
       const peer = room.join(
         peerId,
         rtpCapabilities,
-        session.notify,
+        notify,
         session.log.child({ roomId, peerId }),
       );
       session.attach(room, peer);
+      session.faults?.joined(room, peerId);
       return {
         peerId,
         peers: [...room.peers.keys()].filter((id) => id !== peerId).map((id) => ({ peerId: id })),
@@ -110,7 +112,10 @@ export const handlers: { [K in RequestName]: Handler<K> } = {
   },
 
   resumeConsumer: async (session, { consumerId }) => {
-    await session.joined().peer.consumer(consumerId).resume();
+    const { room, peer } = session.joined();
+    const consumer = peer.consumer(consumerId);
+    if (session.faults?.withholds(room.id, consumer)) return {};
+    await consumer.resume();
     return {};
   },
 

@@ -12,7 +12,7 @@ import {
   waitForCall,
   waitForDiagnostics,
   type Diagnostics,
-} from './harness/call.js';
+} from '../../calltest/app.js';
 import { screenshot } from './harness/screenshots.js';
 
 const env = useCallFixture();

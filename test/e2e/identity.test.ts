@@ -3,7 +3,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { useCallFixture } from './harness/callFixture.js';
-import { createRoomLink, joinCall, waitForCall, waitForDiagnostics } from './harness/call.js';
+import { createRoomLink, joinCall, waitForCall, waitForDiagnostics } from '../../calltest/app.js';
 
 const env = useCallFixture();
 

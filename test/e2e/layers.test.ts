@@ -5,7 +5,7 @@ import type { types } from 'mediasoup';
 import { describe, expect, it } from 'vitest';
 import { layerForHeight } from '../../web/call/encodings.js';
 import { useCallFixture } from './harness/callFixture.js';
-import { createRoomLink, joinCall, mediaStats, waitForCall } from './harness/call.js';
+import { createRoomLink, joinCall, mediaStats, waitForCall } from '../../calltest/app.js';
 
 const env = useCallFixture();
 

@@ -3,14 +3,14 @@
 // including an encrypted screen share.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, type PageHandle } from './harness/browser.js';
+import { launchBrowser, openPage, type PageHandle } from '../../calltest/browsers/chromium.js';
 import {
   createRoomLink,
   joinCall,
   liveFeeds,
   waitForCall,
   waitForDiagnostics,
-} from './harness/call.js';
+} from '../../calltest/app.js';
 import { ensureWebBuild, startSfu, type TestSfu } from './harness/servers.js';
 
 let browser: Browser;

@@ -2,7 +2,7 @@
 // "Reconnecting…" shows, then the call resumes with a fresh join and fresh keys.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, type PageHandle } from './harness/browser.js';
+import { launchBrowser, openPage, type PageHandle } from '../../calltest/browsers/chromium.js';
 import {
   createRoomLink,
   diagnostics,
@@ -10,7 +10,7 @@ import {
   liveFeeds,
   waitForCall,
   waitForDiagnostics,
-} from './harness/call.js';
+} from '../../calltest/app.js';
 import { ensureWebBuild, startSfu, type TestSfu } from './harness/servers.js';
 
 let browser: Browser;

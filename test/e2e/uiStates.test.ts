@@ -4,7 +4,12 @@
 // the client), which is exactly the "server unreachable" situation.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, type PageHandle, type PageOptions } from './harness/browser.js';
+import {
+  launchBrowser,
+  openPage,
+  type PageHandle,
+  type PageOptions,
+} from '../../calltest/browsers/chromium.js';
 import { ensureWebBuild, startStaticServer, type StaticServer } from './harness/servers.js';
 
 let browser: Browser;

@@ -4,7 +4,12 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
-import { launchBrowser, openPage, type PageHandle, type PageOptions } from './browser.js';
+import {
+  launchBrowser,
+  openPage,
+  type PageHandle,
+  type PageOptions,
+} from '../../../calltest/browsers/chromium.js';
 import { ensureWebBuild, startSfu, type TestSfu } from './servers.js';
 
 export interface CallFixture {

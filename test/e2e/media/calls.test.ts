@@ -11,7 +11,7 @@
 // typed into the pages and the room secret appear in no relayed byte (RTP or signalling) and no
 // server log.
 import { describe, expect, it } from 'vitest';
-import { createRoomLink, waitForCall } from '../harness/call.js';
+import { createRoomLink, waitForCall } from '../../../calltest/app.js';
 import { kidSlot } from '../../../shared/sframe/index.js';
 import {
   containsBytes,
@@ -21,8 +21,8 @@ import {
   TAG_LENGTH,
   vp8Tag,
 } from './support/ciphertext.js';
-import { classifyColour } from './support/mediaProbe.js';
-import { seesAndHears, waitToSeeAndHear } from './support/perception.js';
+import { classifyColour } from '../../../calltest/media/mediaProbe.js';
+import { seesAndHears, waitToSeeAndHear } from '../../../calltest/media/perception.js';
 import { join, useTappedCall, waitForTappedMedia, type Person } from './support/participants.js';
 import { tappedStream, type TappedStream } from './support/rtpFrames.js';
 import { decryptInPage, shadowDecryptorScript } from './support/shadowDecryptor.js';

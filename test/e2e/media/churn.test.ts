@@ -28,9 +28,14 @@ import {
   waitForCall,
   waitForDiagnostics,
   type Diagnostics,
-} from '../harness/call.js';
+} from '../../../calltest/app.js';
 import { ensureWebBuild, startSfu, type TestSfu } from '../harness/servers.js';
-import { pictureCheck, probeReport, resetProbe, type ProbeReport } from './support/mediaProbe.js';
+import {
+  pictureCheck,
+  probeReport,
+  resetProbe,
+  type ProbeReport,
+} from '../../../calltest/media/mediaProbe.js';
 import { Cast, join, type Person } from './support/participants.js';
 
 const CYCLES = 10;

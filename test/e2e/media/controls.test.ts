@@ -5,11 +5,16 @@
 // screen is SFrame ciphertext at the SFU that the viewer's own keys turn into a decodable picture,
 // and after five seconds offline both people see and hear each other's own picture again.
 import { describe, expect, it } from 'vitest';
-import { createRoomLink, diagnostics, waitForCall, waitForDiagnostics } from '../harness/call.js';
+import {
+  createRoomLink,
+  diagnostics,
+  waitForCall,
+  waitForDiagnostics,
+} from '../../../calltest/app.js';
 import { sframeView, shannonEntropy, vp8Tag } from './support/ciphertext.js';
-import { slowDeviceScript } from './support/fakeMedia.js';
-import { beepCheck, probeReport, resetProbe } from './support/mediaProbe.js';
-import { seesAndHears, waitToSeeAndHear } from './support/perception.js';
+import { slowDeviceScript } from '../../../calltest/media/fakeMedia.js';
+import { beepCheck, probeReport, resetProbe } from '../../../calltest/media/mediaProbe.js';
+import { seesAndHears, waitToSeeAndHear } from '../../../calltest/media/perception.js';
 import { join, useTappedCall, type Person } from './support/participants.js';
 import { tappedStream } from './support/rtpFrames.js';
 import { decryptInPage, shadowDecryptorScript } from './support/shadowDecryptor.js';

@@ -7,15 +7,15 @@
 // whose frames are checked to advance and decrypt. The tap shows Firefox's frames as the SFU
 // forwarded them: VP8 tag / SFrame header / ciphertext, like Chromium's.
 import { describe, expect, it } from 'vitest';
-import { sleep } from '../harness/driver.js';
-import { createRoomLink, diagnostics, waitForCall } from '../harness/call.js';
-import { NO_SCRIPT_TRANSFORM_PREFS } from '../harness/firefox.js';
+import { sleep } from '../../../calltest/browsers/driver.js';
+import { createRoomLink, diagnostics, waitForCall } from '../../../calltest/app.js';
+import { NO_SCRIPT_TRANSFORM_PREFS } from '../../../calltest/browsers/firefox.js';
 import { SCREENSHOT_DIR } from '../harness/screenshots.js';
 import { kidSlot } from '../../../shared/sframe/index.js';
 import { shannonEntropy, sframeView, TAG_LENGTH, vp8Tag } from './support/ciphertext.js';
-import { classifyColour } from './support/mediaProbe.js';
+import { classifyColour } from '../../../calltest/media/mediaProbe.js';
 import { joinAs, useMixedCast, type Participant } from './support/mixedCast.js';
-import { seesAndHears, waitToSeeAndHear, type Sender } from './support/perception.js';
+import { seesAndHears, waitToSeeAndHear, type Sender } from '../../../calltest/media/perception.js';
 import { useTappedCall, waitForTappedMedia } from './support/participants.js';
 import { tappedStream } from './support/rtpFrames.js';
 import { decodeVp8InPage } from './support/vp8Decode.js';

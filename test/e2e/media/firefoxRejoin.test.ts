@@ -2,14 +2,14 @@
 // Firefox leaves and rejoins; the two who stay never see an undecryptable frame, and the
 // rejoined Firefox, with a new worker and new keys, decrypts both of them again.
 import { describe, expect, it } from 'vitest';
-import { sleep } from '../harness/driver.js';
+import { sleep } from '../../../calltest/browsers/driver.js';
 import {
   createRoomLink,
   diagnostics,
   liveFeeds,
   waitForCall,
   waitForDiagnostics,
-} from '../harness/call.js';
+} from '../../../calltest/app.js';
 import { joinAs, useMixedCast, type Participant } from './support/mixedCast.js';
 import { useTappedCall } from './support/participants.js';
 

@@ -16,10 +16,10 @@ import {
   waitForCall,
   waitForDiagnostics,
   type Diagnostics,
-} from '../harness/call.js';
+} from '../../../calltest/app.js';
 import type { TappedProducer } from '../../../sfu/testing/ProducerTap.js';
 import { sframeView } from './support/ciphertext.js';
-import { probeReport, resetProbe } from './support/mediaProbe.js';
+import { probeReport, resetProbe } from '../../../calltest/media/mediaProbe.js';
 import { join, useTappedCall, waitForTappedMedia, type Person } from './support/participants.js';
 import { tappedStream, type EncodedFrame, type TappedStream } from './support/rtpFrames.js';
 import { decryptInPage, receivedKids, shadowDecryptorScript } from './support/shadowDecryptor.js';

@@ -3,7 +3,7 @@
 // themselves are covered by uiStates.test.ts; here the SFU's own records are the witness: the
 // producer tap shows no producer from them, and the server never logs them joining.
 import { describe, expect, it } from 'vitest';
-import { createRoomLink, waitForDiagnostics } from '../harness/call.js';
+import { createRoomLink, waitForDiagnostics } from '../../../calltest/app.js';
 import { join, useTappedCall, type Person } from './support/participants.js';
 
 const call = useTappedCall();

@@ -6,12 +6,21 @@
  */
 import type { Browser as Firefox } from 'puppeteer-core';
 import { afterAll } from 'vitest';
-import { playwrightDriver, sleep, type BrowserName, type Driver } from '../../harness/driver.js';
-import { diagnostics, type Diagnostics } from '../../harness/call.js';
-import { launchFirefox, openFirefoxPage, type FirefoxPageHandle } from '../../harness/firefox.js';
-import type { Colour } from './fakeMedia.js';
-import { knownMediaScript } from './firefoxMedia.js';
-import { probeScript } from './mediaProbe.js';
+import {
+  playwrightDriver,
+  sleep,
+  type BrowserName,
+  type Driver,
+} from '../../../../calltest/browsers/driver.js';
+import { diagnostics, type Diagnostics } from '../../../../calltest/app.js';
+import {
+  launchFirefox,
+  openFirefoxPage,
+  type FirefoxPageHandle,
+} from '../../../../calltest/browsers/firefox.js';
+import type { Colour } from '../../../../calltest/media/fakeMedia.js';
+import { knownMediaScript } from '../../../../calltest/media/firefoxMedia.js';
+import { probeScript } from '../../../../calltest/media/mediaProbe.js';
 import type { Cast, Person, TappedCall } from './participants.js';
 
 export interface Participant {

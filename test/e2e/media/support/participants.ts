@@ -4,13 +4,13 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
-import { openPage, type PageHandle } from '../../harness/browser.js';
-import { diagnostics, joinCall, type Diagnostics } from '../../harness/call.js';
+import { openPage, type PageHandle } from '../../../../calltest/browsers/chromium.js';
+import { diagnostics, joinCall, type Diagnostics } from '../../../../calltest/app.js';
 import { ensureWebBuild, startSfu, type TestSfu } from '../../harness/servers.js';
 import { setLogSink, type LogSink } from '../../../../sfu/logger.js';
 import type { TappedProducer } from '../../../../sfu/testing/ProducerTap.js';
-import { launchCamera, type Colour } from './fakeMedia.js';
-import { probeScript } from './mediaProbe.js';
+import { launchCamera, type Colour } from '../../../../calltest/media/fakeMedia.js';
+import { probeScript } from '../../../../calltest/media/mediaProbe.js';
 
 export interface Person {
   readonly name: string;

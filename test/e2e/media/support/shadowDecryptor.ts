@@ -19,7 +19,7 @@
 import type { Page } from 'playwright-core';
 import type { TransformStats } from '../../../../web/e2ee/messages.js';
 import { fromBase64, toBase64 } from './ciphertext.js';
-import { NAME_SHIM } from './mediaProbe.js';
+import { NAME_SHIM } from '../../../../calltest/media/mediaProbe.js';
 
 interface ShadowApi {
   /** KIDs (never keys) of every receive key mirrored into the shadow, with their owner. */

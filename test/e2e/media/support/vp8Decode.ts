@@ -5,9 +5,9 @@
  * by a participant are the sender's picture.
  */
 import type { Page } from 'playwright-core';
-import type { Rgb } from '../../fixtures/y4m.js';
-import { BLOCK, FRAME_BITS } from '../../fixtures/y4m.js';
-import { CAMERA } from './fakeMedia.js';
+import type { Rgb } from '../../../../calltest/media/y4m.js';
+import { BLOCK, FRAME_BITS } from '../../../../calltest/media/y4m.js';
+import { CAMERA } from '../../../../calltest/media/fakeMedia.js';
 import { toBase64 } from './ciphertext.js';
 
 export interface DecodedPicture {

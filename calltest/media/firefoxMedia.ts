@@ -6,7 +6,7 @@
  * second, like Chromium's fake microphone. The real (fake) devices are still opened first, so the
  * app's device path runs as usual; only the tracks it gets are ours.
  */
-import { BLOCK, FRAME_BITS, SENDER_COLOURS } from '../../fixtures/y4m.js';
+import { BLOCK, FRAME_BITS, SENDER_COLOURS } from './y4m.js';
 import { CAMERA, type Colour } from './fakeMedia.js';
 import { NAME_SHIM } from './mediaProbe.js';
 
@@ -18,6 +18,7 @@ interface PaintConfig {
   readonly bits: number;
   readonly block: number;
   readonly rgb: string;
+  readonly toneHz: number;
 }
 
 /** Runs in the page. */
@@ -53,7 +54,7 @@ function installKnownMedia(c: PaintConfig): void {
   function beepTrack(): MediaStreamTrack {
     audioCtx ??= new AudioContext();
     const osc = audioCtx.createOscillator();
-    osc.frequency.value = 1000;
+    osc.frequency.value = c.toneHz;
     const gain = audioCtx.createGain();
     gain.gain.value = 0;
     const out = audioCtx.createMediaStreamDestination();
@@ -78,8 +79,11 @@ function installKnownMedia(c: PaintConfig): void {
   };
 }
 
-/** Init script: this page's camera shows `colour` with frame numbers, its microphone beeps. */
-export function knownMediaScript(colour: Colour): string {
+/**
+ * Init script: this page's camera shows `colour` with frame numbers, its microphone beeps at
+ * `toneHz` (1 kHz unless the caller gives the participant its own tone, calltest's identities).
+ */
+export function knownMediaScript(colour: Colour, toneHz = 1000): string {
   const { r, g, b } = SENDER_COLOURS[colour]!;
   const config: PaintConfig = {
     width: CAMERA.width,
@@ -89,6 +93,7 @@ export function knownMediaScript(colour: Colour): string {
     bits: FRAME_BITS,
     block: BLOCK,
     rgb: `rgb(${r},${g},${b})`,
+    toneHz,
   };
   return `${NAME_SHIM}\n(${installKnownMedia.toString()})(${JSON.stringify(config)});`;
 }

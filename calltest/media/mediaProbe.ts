@@ -12,8 +12,8 @@
  *
  * Installed as an init script, so it survives reloads; `window.__mediaProbe` reports.
  */
-import type { InPage } from '../../harness/driver.js';
-import { BLOCK, FRAME_BITS, SENDER_COLOURS, readFrame, type Rgb } from '../../fixtures/y4m.js';
+import type { InPage } from '../browsers/driver.js';
+import { BLOCK, FRAME_BITS, SENDER_COLOURS, readFrame, type Rgb } from './y4m.js';
 import { CAMERA, type Colour } from './fakeMedia.js';
 
 export interface VideoSample {
@@ -96,6 +96,9 @@ function installProbe(config: ProbeConfig): void {
     onsets: number[];
     loud: boolean;
     lastBeepHz: number | null;
+    /** Zero crossings and samples of the beep under way (its pitch, measured over all of it). */
+    beepCrossings: number;
+    beepSamples: number;
   }
   const videos = new Map<string, VideoEntry>();
   const audios = new Map<string, AudioEntry>();
@@ -191,8 +194,21 @@ function installProbe(config: ProbeConfig): void {
         entry.loud = true;
         entry.onsets.push(performance.timeOrigin + performance.now());
         entry.lastBeepHz = Math.round((crossings / 2) * (ctx.sampleRate / 256));
+        entry.beepCrossings = crossings;
+        entry.beepSamples = 256;
       } else if (entry.loud && rms < 0.008) {
         entry.loud = false;
+        // One 256-sample window resolves pitch to ~190 Hz; the whole beep (~100 ms) to ~10 Hz,
+        // enough to tell the senders' tones apart.
+        if (entry.beepSamples >= 1024)
+          entry.lastBeepHz = Math.round(
+            (entry.beepCrossings / 2) * (ctx.sampleRate / entry.beepSamples),
+          );
+      } else if (entry.loud && rms > 0.02) {
+        // Only windows loud all through: a starved audio thread leaves silent gaps in a beep,
+        // and counting their samples would lower the pitch.
+        entry.beepCrossings += crossings;
+        entry.beepSamples += 256;
       }
     };
   }
@@ -232,7 +248,15 @@ function installProbe(config: ProbeConfig): void {
       if (!track) continue;
       let entry = audios.get(peerId);
       if (!entry) {
-        entry = { peerId, track: null, onsets: [], loud: false, lastBeepHz: null };
+        entry = {
+          peerId,
+          track: null,
+          onsets: [],
+          loud: false,
+          lastBeepHz: null,
+          beepCrossings: 0,
+          beepSamples: 0,
+        };
         audios.set(peerId, entry);
       }
       if (entry.track !== track) listen(entry, track);

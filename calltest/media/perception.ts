@@ -3,7 +3,7 @@
  * remote tile shows the sender's colour, its frame numbers advance, and the sender's beeps are
  * heard about twice a second.
  */
-import { sleep, type InPage } from '../../harness/driver.js';
+import { sleep, type InPage } from '../browsers/driver.js';
 import { CAMERA } from './fakeMedia.js';
 import { beepCheck, pictureCheck, probeReport, type ProbeReport } from './mediaProbe.js';
 import type { Colour } from './fakeMedia.js';

@@ -3,8 +3,8 @@
  * documented diagnostic surface `window.__blindcall` (ids, key ids and counters only).
  */
 import type { Page } from 'playwright-core';
-import type { BlindcallDiagnostics, FeedDiagnostics } from '../../../web/call/debugSurface.js';
-import { sleep, type InPage } from './driver.js';
+import type { BlindcallDiagnostics, FeedDiagnostics } from '../web/call/debugSurface.js';
+import { sleep, type Driver, type InPage } from './browsers/driver.js';
 
 export type Diagnostics = Omit<BlindcallDiagnostics, 'mediaStats'>;
 
@@ -87,4 +87,50 @@ export async function liveFeeds(page: InPage, ms = 1500): Promise<FeedDiagnostic
       ? a.framesDecoded > b.framesDecoded && a.frameWidth > 0
       : a.totalAudioEnergy > b.totalAudioEnergy;
   });
+}
+
+/** A join that did not happen: what the page showed (alert codes) or how long it waited. */
+export class JoinError extends Error {
+  override readonly name = 'JoinError';
+  constructor(
+    message: string,
+    /** `data-code` of each alert the pre-join page showed (e.g. NO_TRANSFORMS). */
+    readonly alerts: readonly string[],
+    readonly last: Diagnostics | null,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Opens `link`, types the name and clicks Join, in any browser; resolves with the peer id the
+ * SFU gave once the page has one, or throws a JoinError with the alerts the page shows.
+ */
+export async function joinWithDriver(
+  driver: Driver,
+  link: string,
+  name: string,
+  timeoutMs = 60_000,
+): Promise<string> {
+  await driver.goto(link);
+  await driver.fill('[data-test=display-name]', name);
+  await driver.click('[data-test=join]');
+  const deadline = Date.now() + timeoutMs;
+  let d: Diagnostics | null = null;
+  while (Date.now() < deadline) {
+    d = await diagnostics(driver);
+    if (d.selfPeerId && d.phase !== 'connecting') return d.selfPeerId;
+    const alerts = await driver.alerts();
+    if (alerts.length > 0)
+      throw new JoinError(`the page shows ${alerts.join(', ')} (phase ${d.phase})`, alerts, d);
+    await sleep(100);
+  }
+  throw new JoinError(`no peer id after ${timeoutMs} ms (phase ${d?.phase ?? '?'})`, [], d);
+}
+
+/** `createRoomLink` in any browser: the deployment's home page makes the room. */
+export async function newRoomLink(driver: Driver, baseUrl: string): Promise<string> {
+  await driver.goto(baseUrl);
+  await driver.click('[data-test=new-call]');
+  return driver.inputValue('[data-test=invite-link]');
 }

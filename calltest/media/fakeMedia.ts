@@ -8,11 +8,11 @@ import { existsSync, renameSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { SENDER_COLOURS, writeY4m } from '../../fixtures/y4m.js';
-import { launchBrowser } from '../../harness/browser.js';
+import { SENDER_COLOURS, writeY4m } from './y4m.js';
+import { launchBrowser } from '../browsers/chromium.js';
 
 /** The colours of test/e2e/fixtures/y4m.ts SENDER_COLOURS. */
-export type Colour = 'red' | 'green' | 'blue' | 'yellow';
+export type Colour = 'red' | 'green' | 'blue' | 'yellow' | 'magenta' | 'cyan';
 
 export const CAMERA = { width: 640, height: 360, fps: 15, frames: 150 } as const;
 

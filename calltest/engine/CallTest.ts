@@ -1,0 +1,254 @@
+/**
+ * One call test against a deployment: launches the participants, joins them to one room (a new
+ * one, made by the first page the way a person makes it, or the invite link given), measures
+ * for the run's duration while churning, toggling the camera or sharing the screen if asked,
+ * then checks what each participant saw and heard and builds the report (checks.ts).
+ *
+ * Every browser it starts is closed when the run ends, fails or is aborted (`signal`).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { newRoomLink } from '../app.js';
+import { IDENTITIES, type MediaIdentity } from '../media/identity.js';
+import { isLoopbackHost, redactLink, type Target } from '../link.js';
+import type { CallTestReport, ParticipantKind } from '../report/Report.js';
+import { BrowserParticipant } from './BrowserParticipant.js';
+import { buildReport, finalPerception, type RunRecord } from './checks.js';
+
+export interface CallTestOptions {
+  readonly target: Target;
+  readonly browsers: number;
+  readonly firefox: number;
+  readonly durationS: number;
+  readonly churnPerMinute: number;
+  readonly toggleCamera: boolean;
+  readonly screenShare: boolean;
+  /** Participants at once (churners included) allowed against a host that is not loopback. */
+  readonly maxLoad: number;
+  readonly iOwnThisDeployment: boolean;
+  /** Longest time a receiver may get a sender's frames without decrypting any. */
+  readonly undecryptableBoundMs: number;
+  readonly joinTimeoutMs: number;
+  /** How long to wait for everyone to decrypt everyone before measuring anyway. */
+  readonly settleTimeoutMs?: number;
+  /** Extra init scripts per page (tests only: a page that misbehaves on purpose). */
+  readonly initScripts?: readonly string[];
+  readonly onProgress?: (line: string) => void;
+  readonly signal?: AbortSignal;
+}
+
+export const DEFAULTS = {
+  browsers: 3,
+  firefox: 0,
+  durationS: 30,
+  churnPerMinute: 0,
+  maxLoad: 4,
+  undecryptableBoundMs: 5000,
+  joinTimeoutMs: 60_000,
+  settleTimeoutMs: 30_000,
+} as const;
+
+/** Refused before anything starts: bad options or too much load for someone else's server. */
+export class CallTestRefused extends Error {
+  override readonly name = 'CallTestRefused';
+}
+
+export function concurrentLoad(o: CallTestOptions): number {
+  return o.browsers + o.firefox + (o.churnPerMinute > 0 ? 1 : 0);
+}
+
+export function checkOptions(o: CallTestOptions): void {
+  const stable = o.browsers + o.firefox;
+  if (stable < 2) throw new CallTestRefused('a call test needs at least 2 participants');
+  if (concurrentLoad(o) > IDENTITIES.length)
+    throw new CallTestRefused(
+      `at most ${IDENTITIES.length} browser participants at once (each needs its own colour and tone)`,
+    );
+  if (!(o.durationS >= 5)) throw new CallTestRefused('--duration must be at least 5 s');
+  if (
+    !isLoopbackHost(o.target.hostname) &&
+    concurrentLoad(o) > o.maxLoad &&
+    !o.iOwnThisDeployment
+  ) {
+    throw new CallTestRefused(
+      `${concurrentLoad(o)} participants at once is more than --max-load ${o.maxLoad} for ` +
+        `${o.target.hostname}, which is not this machine; give --i-own-this-deployment if it is yours`,
+    );
+  }
+}
+
+export async function runCallTest(o: CallTestOptions): Promise<CallTestReport> {
+  checkOptions(o);
+  const started = Date.now();
+  const cpuStart = process.cpuUsage();
+  const progress = o.onProgress ?? (() => undefined);
+  const aborted = (): boolean => o.signal?.aborted ?? false;
+  const all: BrowserParticipant[] = [];
+  const churners: BrowserParticipant[] = [];
+  const toggles: { peer: BrowserParticipant; offAt: number; onAt: number }[] = [];
+  const churn = { joins: 0, leaves: 0, failedJoins: 0 };
+  const launch = async (
+    name: string,
+    kind: ParticipantKind,
+    identity: MediaIdentity,
+  ): Promise<BrowserParticipant> => {
+    const p = await BrowserParticipant.launch(name, kind, identity, o.initScripts);
+    all.push(p);
+    if (aborted()) {
+      await p.close();
+      throw new Error('aborted');
+    }
+    return p;
+  };
+  // Ctrl-C: close every browser now; whatever the run was waiting for then fails, and it ends.
+  const onAbort = (): void => void Promise.all(all.map((p) => p.close()));
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const kinds: ParticipantKind[] = [
+      ...Array<ParticipantKind>(o.browsers).fill('chromium'),
+      ...Array<ParticipantKind>(o.firefox).fill('firefox'),
+    ];
+    const stable: BrowserParticipant[] = [];
+    for (const [i, kind] of kinds.entries()) {
+      if (aborted()) throw new Error('aborted');
+      const id = IDENTITIES[i]!;
+      stable.push(await launch(`p${i + 1}-${id.colour}`, kind, id));
+    }
+    let link: string;
+    let createdRoom = false;
+    if (o.target.kind === 'invite') {
+      link = o.target.link;
+    } else {
+      // The deployment's own home page makes the room, as a person would.
+      link = await newRoomLink(stable[0]!.driver, o.target.origin);
+      createdRoom = true;
+    }
+    progress(`room ${redactLink(link)}`);
+    for (const p of stable) {
+      if (aborted()) throw new Error('aborted');
+      const ok = await p.join(link, o.joinTimeoutMs);
+      progress(
+        ok ? `${p.name} joined in ${p.joinMs} ms` : `${p.name} did not join: ${p.joinError}`,
+      );
+    }
+    const joined = stable.filter((p) => p.peerId !== null);
+    // Until everyone decrypts everyone (or the join timeout): time to first frame, then measure.
+    const settleDeadline = Date.now() + (o.settleTimeoutMs ?? DEFAULTS.settleTimeoutMs);
+    while (Date.now() < settleDeadline && !aborted()) {
+      const ds = await Promise.all(joined.map((p) => p.sample()));
+      const ready = ds.every(
+        (d) =>
+          d !== null &&
+          d.phase === 'in-call' &&
+          joined.every(
+            (other) =>
+              other.peerId === d.selfPeerId ||
+              d.senders.some(
+                (s) => s.peerId === other.peerId && s.inRoster && s.framesDecrypted > 0,
+              ),
+          ),
+      );
+      if (ready) break;
+      await sleep(250);
+    }
+    await Promise.all(joined.map((p) => p.startMeasuring()));
+    const measureStart = Date.now();
+    const measureEnd = measureStart + o.durationS * 1000;
+    const churnEvery = o.churnPerMinute > 0 ? 120_000 / o.churnPerMinute : Infinity;
+    let nextChurn = measureStart + Math.min(churnEvery, 3000);
+    let churnTask: Promise<void> | null = null;
+    const toggler = o.toggleCamera ? joined[0] : undefined;
+    let toggleState: 'before' | 'off' | 'done' = 'before';
+    let tick = 0;
+    if (o.screenShare && joined[0]) await joined[0].toggle('screen').catch(() => undefined);
+    while (Date.now() < measureEnd && !aborted()) {
+      const now = Date.now();
+      await Promise.all(joined.map((p) => p.sample().catch(() => null)));
+      await Promise.all(joined.map((p) => p.sampleMedia().catch(() => null)));
+      if (++tick % 5 === 0)
+        await Promise.all(joined.map((p) => p.sampleWebrtc().catch(() => null)));
+      if (toggler && toggleState === 'before' && now >= measureStart + o.durationS * 333) {
+        await toggler.toggle('camera');
+        toggles.push({ peer: toggler, offAt: Date.now(), onAt: Infinity });
+        toggleState = 'off';
+      } else if (toggler && toggleState === 'off' && now >= measureStart + o.durationS * 500) {
+        await toggler.toggle('camera');
+        toggles[toggles.length - 1]!.onAt = Date.now();
+        toggleState = 'done';
+      }
+      if (o.churnPerMinute > 0 && churnTask === null && now >= nextChurn) {
+        nextChurn = now + churnEvery;
+        const id = IDENTITIES[kinds.length]!;
+        churnTask = (async () => {
+          const c = await launch(
+            `churn${churn.joins + churn.failedJoins + 1}-${id.colour}`,
+            'chromium',
+            id,
+          );
+          churners.push(c);
+          if (await c.join(link, o.joinTimeoutMs)) churn.joins++;
+          else churn.failedJoins++;
+          await sleep(Math.min(churnEvery / 2, 8000));
+          await c.close();
+          if (c.peerId !== null) churn.leaves++;
+        })()
+          .catch(() => void churn.failedJoins++)
+          .finally(() => (churnTask = null));
+      }
+      progress(progressLine(joined, stable.length, now - measureStart, o.durationS));
+      await sleep(1000);
+    }
+    await churnTask;
+    if (aborted()) throw new Error('aborted');
+    const measuredMs = Date.now() - measureStart;
+    await Promise.all(joined.map((p) => p.endMeasuring()));
+    // The last churner's leave changes the roster: give codes and keys a moment to settle.
+    if (churn.joins > 0) await sleep(3000);
+    const perception = await finalPerception(joined, toggles);
+    await Promise.all(joined.map((p) => p.sample().catch(() => null)));
+    const record: RunRecord = {
+      options: o,
+      link,
+      createdRoom,
+      startedAt: started,
+      measuredMs,
+      stable,
+      churners,
+      churn,
+      perception,
+      toggles,
+    };
+    const report = buildReport(record);
+    const cpu = process.cpuUsage(cpuStart);
+    return {
+      ...report,
+      tool: { wallMs: Date.now() - started, cpuMs: Math.round((cpu.user + cpu.system) / 1000) },
+    };
+  } finally {
+    o.signal?.removeEventListener('abort', onAbort);
+    await Promise.all(all.map((p) => p.close()));
+  }
+}
+
+function progressLine(
+  joined: readonly BrowserParticipant[],
+  total: number,
+  elapsedMs: number,
+  durationS: number,
+): string {
+  let failures = 0;
+  let decrypting = 0;
+  let pairs = 0;
+  for (const p of joined) {
+    for (const s of p.last?.senders ?? []) {
+      failures += s.failures;
+      pairs++;
+      if (s.framesDecrypted > 0 && (s.msSinceLastFrame ?? Infinity) < 2000) decrypting++;
+    }
+  }
+  const codes = new Set(joined.map((p) => p.last?.securityCode?.digits ?? null)).size;
+  return (
+    `[${String(Math.round(elapsedMs / 1000)).padStart(3)}/${durationS} s] joined ${joined.length}/${total}` +
+    ` · decrypting ${decrypting}/${pairs} streams · decrypt failures ${failures}` +
+    ` · security codes ${codes === 1 ? 'agree' : `DIFFER (${codes})`}`
+  );
+}

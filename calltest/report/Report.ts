@@ -1,0 +1,150 @@
+/**
+ * The report of one call test: what the JSON output holds, field by field. The JSON Schema in
+ * report.schema.json describes the same shape for CI tools that read it (its test validates a
+ * real report against it); change both together and bump REPORT_FORMAT when a field changes
+ * meaning or goes away.
+ */
+
+export const REPORT_FORMAT = 'blindcall-calltest/1';
+
+export type ParticipantKind = 'chromium' | 'firefox';
+
+/** Why a run failed: one stable code per kind of check. */
+export type CheckId =
+  | 'JOIN'
+  | 'FIRST_FRAME'
+  | 'PICTURE'
+  | 'SOUND'
+  | 'SECURITY_CODE'
+  | 'E2EE_TRANSFORM'
+  | 'UNDECRYPTABLE'
+  | 'UNADMITTED';
+
+export interface CheckResult {
+  readonly check: CheckId;
+  readonly ok: boolean;
+  /** The participant it is about (its name in the report), or null for the whole call. */
+  readonly participant: string | null;
+  readonly message: string;
+}
+
+export interface Kbps {
+  readonly audio: number;
+  readonly video: number;
+}
+
+export interface ReceivedFrom {
+  /** The sender's name in the report. */
+  readonly from: string;
+  readonly peerId: string | null;
+  readonly framesDecrypted: number;
+  readonly decryptFailures: number;
+  /** Longest stretch in which frames of this sender arrived and none decrypted, ms. */
+  readonly undecryptableMs: number;
+  readonly picture: {
+    readonly expected: string;
+    /** The colour most samples showed, or null (no picture, or not a sender's colour). */
+    readonly seen: string | null;
+    readonly distinctFrames: number;
+    readonly ok: boolean;
+  };
+  readonly sound: {
+    readonly expectedHz: number;
+    readonly heardHz: number | null;
+    readonly beeps: number;
+    readonly ok: boolean;
+  };
+  readonly freezes: {
+    readonly over500ms: number;
+    readonly over1s: number;
+    readonly longestMs: number;
+  };
+  /** Picture heights received (each one a simulcast layer the SFU sent this receiver). */
+  readonly heights: readonly number[];
+  /** The layers those are, 0 = lowest, from the camera's 1/4, 1/2 and full resolution. */
+  readonly layers: readonly number[];
+}
+
+export interface ParticipantReport {
+  readonly name: string;
+  readonly kind: ParticipantKind;
+  readonly colour: string;
+  readonly toneHz: number;
+  /** The peer id the SFU gave it (visible to the server anyway), or null if it never joined. */
+  readonly peerId: string | null;
+  readonly joined: boolean;
+  /** From the click on Join to the page's own peer id, ms. */
+  readonly joinMs: number | null;
+  /** From the click on Join to the first frame decrypted from anyone, ms. */
+  readonly firstFrameMs: number | null;
+  readonly securityCode: string | null;
+  readonly transformMode: string | null;
+  /** Every sending and receiving track had an encoded transform attached. */
+  readonly transformsAttached: boolean;
+  readonly framesEncrypted: number;
+  readonly reconnects: number;
+  readonly decryptFailures: { readonly total: number; readonly byReason: Record<string, number> };
+  readonly received: readonly ReceivedFrom[];
+  readonly stats: {
+    readonly inKbps: Kbps;
+    readonly outKbps: Kbps;
+    /** Inbound packets lost / (received + lost) over the measured window. */
+    readonly lossFraction: number;
+    readonly jitterMs: number;
+    /** Heights of the video layers it was sending at the end. */
+    readonly sendingHeights: readonly number[];
+  };
+  readonly errors: readonly string[];
+}
+
+export interface UnknownPeer {
+  readonly peerId: string;
+  /** Names of the participants whose page saw it. */
+  readonly seenBy: readonly string[];
+  /** The key protocol admitted it on at least one page (a stranger with the link). */
+  readonly admitted: boolean;
+}
+
+export interface CallTestReport {
+  readonly format: typeof REPORT_FORMAT;
+  readonly result: 'pass' | 'fail';
+  /** The failing checks' messages, first the most telling. */
+  readonly reasons: readonly string[];
+  readonly target: {
+    readonly origin: string;
+    /** The room's link without its secret. */
+    readonly room: string;
+    readonly createdRoom: boolean;
+  };
+  readonly options: {
+    readonly browsers: number;
+    readonly firefox: number;
+    readonly durationS: number;
+    readonly churnPerMinute: number;
+    readonly toggleCamera: boolean;
+    readonly screenShare: boolean;
+  };
+  readonly startedAt: string;
+  readonly endedAt: string;
+  /** Length of the measured window (all joined until the end), ms. */
+  readonly measuredMs: number;
+  readonly checks: readonly CheckResult[];
+  readonly participants: readonly ParticipantReport[];
+  readonly unknownPeers: readonly UnknownPeer[];
+  readonly churn: { readonly joins: number; readonly leaves: number; readonly failedJoins: number };
+  readonly totals: {
+    readonly participants: number;
+    readonly joined: number;
+    readonly maxJoinMs: number | null;
+    readonly maxFirstFrameMs: number | null;
+    readonly streamsExpected: number;
+    readonly streamsOk: number;
+    readonly freezesOver500ms: number;
+    readonly freezesOver1s: number;
+    readonly decryptFailures: number;
+    readonly reconnects: number;
+    readonly distinctSecurityCodes: number;
+  };
+  /** The tool's own cost: wall time and CPU of this process (browsers not included). */
+  readonly tool: { readonly wallMs: number; readonly cpuMs: number };
+}

@@ -1,0 +1,153 @@
+// blindcall-calltest against a real SFU started here: it passes against a working one (run as
+// the command, with its JSON report validated against the schema and its JUnit file read), and
+// fails, naming the right check and participant, against SFUs broken on purpose by the test-only
+// faults (sfu/testing/Faults.ts): one sender's video dropped, key relay to one peer dropped, a
+// signalling-only ghost, and a client served with encoded transforms that do nothing.
+//
+// Two cores run about four video pages: the broken cases use two browsers, the passing one three.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULTS, runCallTest } from '../../../calltest/engine/CallTest.js';
+import { parseTarget } from '../../../calltest/link.js';
+import type { CallTestReport, CheckResult } from '../../../calltest/report/Report.js';
+import { ensureWebBuild, ROOT, startSfu, type TestSfu } from '../harness/servers.js';
+import { validateReport } from '../../unit/calltest/schema.js';
+
+/** A run joins, settles, measures and re-checks for up to ~2 minutes even when it fails. */
+const RUN_TIMEOUT_MS = 420_000;
+
+let sfu: TestSfu | null = null;
+let child: ChildProcess | null = null;
+afterEach(async () => {
+  // A test that timed out must not leave the command (and its browsers) running: SIGINT is its
+  // Ctrl-C, which closes them.
+  if (child && child.exitCode === null) child.kill('SIGINT');
+  child = null;
+  await sfu?.close();
+  sfu = null;
+});
+
+async function brokenSfu(faults: string): Promise<TestSfu> {
+  ensureWebBuild();
+  sfu = await startSfu({ env: { BLINDCALL_TEST_HOOKS: '1', BLINDCALL_TEST_FAULTS: faults } });
+  return sfu;
+}
+
+function run(url: string, browsers = 2): Promise<CallTestReport> {
+  return runCallTest({
+    ...DEFAULTS,
+    target: parseTarget(url),
+    browsers,
+    durationS: 8,
+    toggleCamera: false,
+    screenShare: false,
+    iOwnThisDeployment: false,
+    settleTimeoutMs: 20_000,
+    onProgress: (line) => console.log(line),
+  });
+}
+
+const failing = (r: CallTestReport, check: CheckResult['check']): CheckResult[] =>
+  r.checks.filter((c) => c.check === check && !c.ok);
+const passing = (r: CallTestReport, check: CheckResult['check']): CheckResult[] =>
+  r.checks.filter((c) => c.check === check && c.ok);
+
+function show(r: CallTestReport): void {
+  console.log(`result ${r.result}; reasons:\n  ${r.reasons.join('\n  ')}`);
+  expect(validateReport(r), 'the report validates against its schema').toEqual([]);
+}
+
+describe('blindcall-calltest', { timeout: RUN_TIMEOUT_MS }, () => {
+  it('passes against a working SFU with 3 browsers, as the command, with JSON and JUnit reports', async () => {
+    ensureWebBuild();
+    sfu = await startSfu();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'calltest-'));
+    const json = path.join(dir, 'report.json');
+    const junit = path.join(dir, 'report.xml');
+    const cmd = spawn(
+      path.join(ROOT, 'scripts/node'),
+      [
+        path.join(ROOT, 'node_modules/.bin/tsx'),
+        'calltest/main.ts',
+        sfu.url,
+        '--duration',
+        '10',
+        '--json',
+        json,
+        '--junit',
+        junit,
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child = cmd;
+    let out = '';
+    cmd.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    cmd.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const code = await new Promise<number | null>((resolve) => cmd.on('close', resolve));
+    console.log(out);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as CallTestReport;
+    show(report);
+    expect(report.result).toBe('pass');
+    expect(code).toBe(0);
+    expect(report.participants).toHaveLength(3);
+    expect(report.totals.streamsOk).toBe(12); // 3 × 2 pictures and 3 × 2 tones
+    expect(report.totals.distinctSecurityCodes).toBe(1);
+    expect(report.participants.every((p) => p.transformsAttached)).toBe(true);
+    // The room secret is in the link the pages got, and nowhere in what the tool printed or wrote.
+    expect(report.target.room).toMatch(/#…$/);
+    expect(out + readFileSync(json, 'utf8')).not.toMatch(/#[A-Za-z0-9_-]{43}/);
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toContain(`tests="${report.checks.length}" failures="0"`);
+  });
+
+  it("fails on PICTURE for exactly the dropped sender's video", async () => {
+    const server = await brokenSfu('drop-video:2');
+    const r = await run(server.url);
+    show(r);
+    expect(r.result).toBe('fail');
+    const [p1, p2] = r.participants;
+    const pictures = failing(r, 'PICTURE');
+    expect(pictures.map((c) => c.message)).toEqual([
+      expect.stringContaining(`${p1!.name} ← ${p2!.name}`),
+    ]);
+    // The other direction, and p2's sound, still arrive: the fault is that one video.
+    expect(passing(r, 'PICTURE').map((c) => c.participant)).toEqual([p2!.name]);
+    expect(failing(r, 'SOUND')).toEqual([]);
+  });
+
+  it('fails on UNADMITTED and FIRST_FRAME when the key relay drops messages to one peer', async () => {
+    const server = await brokenSfu('relay-drop:2');
+    const r = await run(server.url);
+    show(r);
+    expect(r.result).toBe('fail');
+    const p2 = r.participants[1]!;
+    expect(failing(r, 'UNADMITTED').length).toBeGreaterThan(0);
+    expect(failing(r, 'UNADMITTED').every((c) => c.message.includes(p2.name))).toBe(true);
+    expect(failing(r, 'FIRST_FRAME').map((c) => c.participant)).toContain(p2.name);
+  });
+
+  it('names a signalling-only ghost as unadmitted', async () => {
+    const server = await brokenSfu('ghost');
+    const r = await run(server.url);
+    show(r);
+    expect(r.result).toBe('fail');
+    const ghost = r.unknownPeers.find((u) => u.peerId.startsWith('ghost'));
+    expect(ghost).toMatchObject({ admitted: false });
+    expect(ghost!.seenBy).toHaveLength(2);
+    expect(r.reasons[0]).toContain(`UNADMITTED: peer ${ghost!.peerId}`);
+  });
+
+  it('fails on E2EE_TRANSFORM for a client whose encoded transforms do nothing', async () => {
+    const server = await brokenSfu('plain-client');
+    const r = await run(server.url);
+    show(r);
+    expect(r.result).toBe('fail');
+    expect(failing(r, 'E2EE_TRANSFORM').map((c) => c.participant)).toEqual(
+      r.participants.map((p) => p.name),
+    );
+    expect(r.reasons[0]).toMatch(/^E2EE_TRANSFORM: .*not end-to-end encrypted/);
+  });
+});
