@@ -22,6 +22,7 @@ import type { Driver } from '../calltest/browsers/driver.js';
 import { ensureWebBuild, startSfu } from '../test/e2e/harness/servers.js';
 import { joinAs, MixedCast } from '../test/e2e/media/support/mixedCast.js';
 import { Cast } from '../test/e2e/media/support/participants.js';
+import { quantile, table } from './e2e/tables.js';
 import { frameTimingScript, type FrameTimingStats } from './e2e/frameTiming.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -67,23 +68,6 @@ function since(
       bytesIn: a.bytesIn - (b?.bytesIn ?? 0),
     };
   });
-}
-
-function quantile(xs: readonly number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
-}
-
-function table(head: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
-  const cells = [head, ...rows.map((r) => r.map(String))];
-  const widths = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: readonly string[]): string =>
-    r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [
-    line(cells[0]!),
-    widths.map((w) => '-'.repeat(w)).join('  '),
-    ...cells.slice(1).map(line),
-  ].join('\n');
 }
 
 export async function main(): Promise<void> {
@@ -146,6 +130,7 @@ export async function main(): Promise<void> {
             'bytes out − in',
           ],
           rows,
+          2,
         ) +
         `\nframes decrypted: Alice ← Frida ${da.senders[0]?.framesDecrypted ?? 0}, Frida ← Alice ` +
         `${df.senders[0]?.framesDecrypted ?? 0}; dropped: Alice ${JSON.stringify(da.senders[0]?.failuresByReason ?? {})}, ` +

@@ -25,6 +25,7 @@ import type { Colour } from '../calltest/media/fakeMedia.js';
 import { classifyColour, probeReport, resetProbe } from '../calltest/media/mediaProbe.js';
 import { Cast, join, type Person } from '../test/e2e/media/support/participants.js';
 import { browserRoots, cpuSeconds, mediasoupWorkers } from './e2e/cpu.js';
+import { quantile, table } from './e2e/tables.js';
 import { frameTiming, frameTimingScript, type FrameTimingStats } from './e2e/frameTiming.js';
 
 /** BENCH_QUICK=1: a smoke run with few samples. */
@@ -33,23 +34,6 @@ const JOINS = QUICK ? 2 : 10;
 const LEAVES = QUICK ? 1 : 5;
 const CPU_ROUNDS = QUICK ? 1 : 2; // per mode, alternating
 const CPU_WINDOW_MS = QUICK ? 5000 : 15_000;
-
-function quantile(xs: readonly number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? NaN;
-}
-
-function table(head: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
-  const cells = [head, ...rows.map((r) => r.map(String))];
-  const widths = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: readonly string[]): string =>
-    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [
-    line(cells[0]!),
-    widths.map((w) => '-'.repeat(w)).join('  '),
-    ...cells.slice(1).map(line),
-  ].join('\n');
-}
 
 function summary(label: string, xs: readonly number[], unit = 'ms'): (string | number)[] {
   const r = (x: number): string => (Number.isFinite(x) ? x.toFixed(0) : '-');
