@@ -111,8 +111,8 @@ export class FuzzSocket {
     this.socket = socket;
     // Settles on every outcome: socket.io-client emits only `disconnect` (no `connect_error`) when
     // the server closes the transport after it opened but before the CONNECT was answered, and a
-    // promise waiting for `connect` alone then never settles (a wave hung like that once, seed
-    // 2030575393, with 11 of 12 sockets connected).
+    // promise waiting for `connect` alone would then never settle. (The wave that hung with seed
+    // 2030575393 was stuck elsewhere, on buffered requests; see ask().)
     const outcome = await new Promise<string | null>((resolve) => {
       const timer = setTimeout(
         () => resolve(`no connect within ${CONNECT_TIMEOUT_MS} ms`),
