@@ -22,7 +22,7 @@ import type { Driver } from '../calltest/browsers/driver.js';
 import { ensureWebBuild, startSfu } from '../test/e2e/harness/servers.js';
 import { joinAs, MixedCast } from '../test/e2e/media/support/mixedCast.js';
 import { Cast } from '../test/e2e/media/support/participants.js';
-import { quantile, table } from './e2e/tables.js';
+import { frameCostCells, table } from './e2e/tables.js';
 import { frameTimingScript, type FrameTimingStats } from './e2e/frameTiming.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -102,16 +102,10 @@ export async function main(): Promise<void> {
       const after = await frameTiming(driver);
       for (const s of since(before[i], after).sort((a, b) => a.key.localeCompare(b.key))) {
         const [role, media] = s.key.split('/');
-        const us = (x: number): string => (x * 1000).toFixed(0);
         rows.push([
           name,
           `${role === 'send' ? 'encrypt' : 'decrypt'} ${media}`,
-          s.frames,
-          us(s.samples.reduce((a, b) => a + b, 0) / s.samples.length),
-          us(quantile(s.samples, 0.5)),
-          us(quantile(s.samples, 0.95)),
-          us(quantile(s.samples, 0.99)),
-          (s.bytesDelta / s.frames).toFixed(1),
+          ...frameCostCells(s.samples, s.frames, s.bytesDelta),
         ]);
       }
     }

@@ -25,7 +25,7 @@ import type { Colour } from '../calltest/media/fakeMedia.js';
 import { classifyColour, probeReport, resetProbe } from '../calltest/media/mediaProbe.js';
 import { Cast, join, type Person } from '../test/e2e/media/support/participants.js';
 import { browserRoots, cpuSeconds, mediasoupWorkers } from './e2e/cpu.js';
-import { quantile, table } from './e2e/tables.js';
+import { frameCostCells, quantile, table } from './e2e/tables.js';
 import { frameTiming, frameTimingScript, type FrameTimingStats } from './e2e/frameTiming.js';
 
 /** BENCH_QUICK=1: a smoke run with few samples. */
@@ -290,7 +290,6 @@ async function cryptoAndCpu(server: TestSfu): Promise<void> {
       byKey.set(s.key, e);
     }
   }
-  const us = (x: number): string => (x * 1000).toFixed(0);
   console.log(
     '\nSFrame per frame inside the frame worker (3-party call, all three pages; time a frame spends in the\n' +
       "app's transform; worker clock resolution ~0.1 ms, so medians of small frames round to 0 or 100 µs)\n" +
@@ -310,12 +309,7 @@ async function cryptoAndCpu(server: TestSfu): Promise<void> {
             key === 'send/video' || key === 'send/audio'
               ? `encrypt ${key.split('/')[1]}`
               : `decrypt ${key.split('/')[1]}`,
-            e.frames,
-            us(e.samples.reduce((a, b) => a + b, 0) / e.samples.length),
-            us(quantile(e.samples, 0.5)),
-            us(quantile(e.samples, 0.95)),
-            us(quantile(e.samples, 0.99)),
-            (e.delta / e.frames).toFixed(1),
+            ...frameCostCells(e.samples, e.frames, e.delta),
           ]),
       ),
   );

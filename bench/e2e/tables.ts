@@ -22,3 +22,20 @@ export function table(
     ...cells.slice(1).map(line),
   ].join('\n');
 }
+
+/** The per-frame cost columns of the SFrame tables: frames, mean/p50/p95/p99 µs, bytes added. */
+export function frameCostCells(
+  samplesMs: readonly number[],
+  frames: number,
+  bytesDelta: number,
+): (string | number)[] {
+  const us = (x: number): string => (x * 1000).toFixed(0);
+  return [
+    frames,
+    us(samplesMs.reduce((a, b) => a + b, 0) / samplesMs.length),
+    us(quantile(samplesMs, 0.5)),
+    us(quantile(samplesMs, 0.95)),
+    us(quantile(samplesMs, 0.99)),
+    (bytesDelta / frames).toFixed(1),
+  ];
+}
