@@ -8,6 +8,7 @@ import { CAMERA } from '../media/fakeMedia.js';
 import { toneMatches } from '../media/identity.js';
 import {
   beepCheck,
+  beepPitch,
   pictureCheck,
   type AudioReport,
   type ProbeReport,
@@ -67,7 +68,7 @@ function judge(report: ProbeReport, sender: BrowserParticipant): Heard {
   const audio = report.audio.find((a) => a.peerId === sender.peerId);
   const pic = pictureCheck(video, sender.identity.colour, since);
   const beeps = beepCheck(audio, since);
-  const heardHz = audio?.lastBeepHz ?? null;
+  const heardHz = audio ? beepPitch(audio, since) : null;
   return {
     video,
     audio,

@@ -47,7 +47,9 @@ export interface AudioReport {
   readonly peerId: string;
   /** Epoch ms of each beep onset since the last reset. */
   readonly onsets: readonly number[];
-  /** Dominant frequency (zero crossings) of the last beep, Hz. */
+  /** Pitch of each beep in `onsets` (same index; peak of its summed spectrum), Hz. */
+  readonly beepHz: readonly (number | null)[];
+  /** Pitch of the last beep, Hz. */
   readonly lastBeepHz: number | null;
 }
 
@@ -94,11 +96,12 @@ function installProbe(config: ProbeConfig): void {
     peerId: string;
     track: MediaStreamTrack | null;
     onsets: number[];
+    beepHz: (number | null)[];
     loud: boolean;
     lastBeepHz: number | null;
-    /** Zero crossings and samples of the beep under way (its pitch, measured over all of it). */
-    beepCrossings: number;
-    beepSamples: number;
+    /** Summed power spectrum of the beep under way (its pitch, measured over all of it). */
+    beepPower: Float64Array;
+    beepWindows: number;
   }
   const videos = new Map<string, VideoEntry>();
   const audios = new Map<string, AudioEntry>();
@@ -164,7 +167,11 @@ function installProbe(config: ProbeConfig): void {
     void ctx.resume();
     const source = ctx.createMediaStreamSource(new MediaStream([track]));
     const analyser = ctx.createAnalyser();
-    analyser.fftSize = 512;
+    // Pitch comes from the spectrum's peak, not from zero crossings: concealment noise and
+    // Opus artefacts near zero add crossings (a 500 Hz beep once counted as 3445 Hz). 2048
+    // samples give 23 Hz bins at 48 kHz; the peak is interpolated between bins.
+    analyser.fftSize = 2048;
+    analyser.smoothingTimeConstant = 0;
     // The processor only paces the reads (one per 256 samples, none missed); it outputs silence.
     const pace = ctx.createScriptProcessor(256, 1, 1);
     const mute = ctx.createGain();
@@ -174,6 +181,30 @@ function installProbe(config: ProbeConfig): void {
     pace.connect(mute);
     mute.connect(ctx.destination);
     const buf = new Float32Array(analyser.fftSize);
+    const spectrum = new Float32Array(analyser.frequencyBinCount);
+    entry.beepPower = new Float64Array(analyser.frequencyBinCount);
+    const binHz = ctx.sampleRate / analyser.fftSize;
+    const addSpectrum = (): void => {
+      analyser.getFloatFrequencyData(spectrum);
+      for (let i = 0; i < spectrum.length; i++) entry.beepPower[i]! += 10 ** (spectrum[i]! / 10);
+      entry.beepWindows++;
+    };
+    // The strongest bin between 150 Hz and 5 kHz, refined by a parabola through its neighbours
+    // (on the dB scale).
+    const peakHz = (): number | null => {
+      const p = entry.beepPower;
+      const lo = Math.ceil(150 / binHz);
+      const hi = Math.min(p.length - 2, Math.floor(5000 / binHz));
+      let best = lo;
+      for (let i = lo; i <= hi; i++) if (p[i]! > p[best]!) best = i;
+      if (!(p[best]! > 0)) return null;
+      const a = Math.log10(p[best - 1]! || 1e-30);
+      const b = Math.log10(p[best]!);
+      const c = Math.log10(p[best + 1]! || 1e-30);
+      const den = a - 2 * b + c;
+      const shift = den < 0 ? Math.max(-0.5, Math.min(0.5, (0.5 * (a - c)) / den)) : 0;
+      return Math.round((best + shift) * binHz);
+    };
     pace.onaudioprocess = () => {
       if (entry.track !== track) {
         pace.onaudioprocess = null;
@@ -181,34 +212,26 @@ function installProbe(config: ProbeConfig): void {
         return;
       }
       analyser.getFloatTimeDomainData(buf);
-      // The newest 256 samples (the window overlaps the previous read by half).
+      // Loudness of the newest 256 samples.
       let sum = 0;
-      let crossings = 0;
       const from = buf.length - 256;
-      for (let i = from; i < buf.length; i++) {
-        sum += buf[i]! * buf[i]!;
-        if (i > from && buf[i - 1]! < 0 !== buf[i]! < 0) crossings++;
-      }
+      for (let i = from; i < buf.length; i++) sum += buf[i]! * buf[i]!;
       const rms = Math.sqrt(sum / 256);
       if (!entry.loud && rms > 0.02) {
         entry.loud = true;
         entry.onsets.push(performance.timeOrigin + performance.now());
-        entry.lastBeepHz = Math.round((crossings / 2) * (ctx.sampleRate / 256));
-        entry.beepCrossings = crossings;
-        entry.beepSamples = 256;
+        entry.beepPower.fill(0);
+        entry.beepWindows = 0;
+        addSpectrum();
+        entry.lastBeepHz = peakHz();
+        entry.beepHz.push(entry.lastBeepHz);
       } else if (entry.loud && rms < 0.008) {
         entry.loud = false;
-        // One 256-sample window resolves pitch to ~190 Hz; the whole beep (~100 ms) to ~10 Hz,
-        // enough to tell the senders' tones apart.
-        if (entry.beepSamples >= 1024)
-          entry.lastBeepHz = Math.round(
-            (entry.beepCrossings / 2) * (ctx.sampleRate / entry.beepSamples),
-          );
+        entry.lastBeepHz = peakHz() ?? entry.lastBeepHz;
+        if (entry.beepHz.length > 0) entry.beepHz[entry.beepHz.length - 1] = entry.lastBeepHz;
       } else if (entry.loud && rms > 0.02) {
-        // Only windows loud all through: a starved audio thread leaves silent gaps in a beep,
-        // and counting their samples would lower the pitch.
-        entry.beepCrossings += crossings;
-        entry.beepSamples += 256;
+        // Only windows loud all through: a starved audio thread leaves silent gaps in a beep.
+        addSpectrum();
       }
     };
   }
@@ -252,10 +275,11 @@ function installProbe(config: ProbeConfig): void {
           peerId,
           track: null,
           onsets: [],
+          beepHz: [],
           loud: false,
           lastBeepHz: null,
-          beepCrossings: 0,
-          beepSamples: 0,
+          beepPower: new Float64Array(0),
+          beepWindows: 0,
         };
         audios.set(peerId, entry);
       }
@@ -282,6 +306,7 @@ function installProbe(config: ProbeConfig): void {
       audio: [...audios.values()].map((a) => ({
         peerId: a.peerId,
         onsets: [...a.onsets],
+        beepHz: [...a.beepHz],
         lastBeepHz: a.lastBeepHz,
       })),
     }),
@@ -293,7 +318,10 @@ function installProbe(config: ProbeConfig): void {
         v.longGaps = [];
         v.samples = [];
       }
-      for (const a of audios.values()) a.onsets = [];
+      for (const a of audios.values()) {
+        a.onsets = [];
+        a.beepHz = [];
+      }
     },
   };
 }
@@ -389,4 +417,18 @@ export function beepCheck(
     beeps: onsets.length,
     medianIntervalMs: gaps.length ? Math.round(gaps[Math.floor(gaps.length / 2)]!) : null,
   };
+}
+
+/**
+ * The median pitch of the beeps heard since `since`: one beep that the receiver concealed or
+ * stretched (a starved machine) must not decide the check, the run of them does.
+ */
+export function beepPitch(audio: AudioReport, since: number): number | null {
+  const heard = audio.onsets
+    .map((t, i) => [t, audio.beepHz[i] ?? null] as const)
+    .filter(([t, hz]) => t >= since && hz !== null)
+    .map(([, hz]) => hz!)
+    .sort((x, y) => x - y);
+  if (heard.length === 0) return audio.lastBeepHz;
+  return heard[Math.floor(heard.length / 2)]!;
 }

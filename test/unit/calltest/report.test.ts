@@ -12,6 +12,7 @@ import {
   type RunRecord,
 } from '../../../calltest/engine/checks.js';
 import { IDENTITIES, TONE, toneMatches, toneWav } from '../../../calltest/media/identity.js';
+import { beepPitch } from '../../../calltest/media/mediaProbe.js';
 import { isLoopbackHost, parseTarget, redactLink, TargetError } from '../../../calltest/link.js';
 import { renderJunit, renderTable } from '../../../calltest/report/render.js';
 import type { CallTestReport } from '../../../calltest/report/Report.js';
@@ -80,6 +81,22 @@ describe('media identities', () => {
     for (const a of IDENTITIES)
       for (const b of IDENTITIES) expect(toneMatches(a.toneHz, b.toneHz)).toBe(a === b);
     expect(toneMatches(null, 500)).toBe(false);
+  });
+
+  it('judges the pitch by the run of beeps since the window opened, not by the last one', () => {
+    const audio = {
+      peerId: 'p1',
+      // One beep before the window (wrong pitch), four in it, the last one concealed.
+      onsets: [1000, 2000, 2500, 3000, 3500],
+      beepHz: [3445, 502, 498, 505, 274],
+      lastBeepHz: 274,
+    };
+    expect(beepPitch(audio, 1500)).toBe(502);
+    expect(toneMatches(beepPitch(audio, 1500), 500)).toBe(true);
+    // No beep in the window: fall back to the last one heard.
+    expect(beepPitch(audio, 9000)).toBe(274);
+    // A beep whose pitch could not be read does not count.
+    expect(beepPitch({ ...audio, beepHz: [null, null, 700, null, null] }, 0)).toBe(700);
   });
 });
 
