@@ -18,6 +18,15 @@ export const BROWSERS = [
     path: process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr',
     packages: ['firefox-esr'],
   },
+  {
+    // Not a browser: Debian's Redis 7, which the multi-node tests start on a free loopback port
+    // (test/integration/harness/redis.ts). Its system service is not ours: stop it and keep it off.
+    name: 'redis-server',
+    path: process.env.REDIS_SERVER_PATH ?? '/usr/bin/redis-server',
+    packages: ['redis-server'],
+    afterInstall: () =>
+      spawnSync('systemctl', ['disable', '--now', 'redis-server'], { stdio: 'ignore' }),
+  },
 ];
 
 /** The version line a browser prints, or an explanation. */
@@ -58,6 +67,7 @@ export function ensureBrowsers({ log, fail }) {
     }
     for (const b of missing) {
       if (!fs.existsSync(b.path)) fail('browsers', `${b.path} is still missing after apt-get`);
+      b.afterInstall?.();
     }
   }
   for (const b of BROWSERS) log(`${b.name}: ${version(b.path)}`);

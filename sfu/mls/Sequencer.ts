@@ -6,8 +6,9 @@
 // epoch, shared/mls/envelopeHeader.ts) and checks the envelope signature, so an envelope made
 // without the link (a ghost) cannot advance the epoch.
 //
-// Behind this interface so the state can live in Redis for multi-node rooms; the same contract
-// tests (test/unit/mls/sequencer.contract.test.ts) run on every implementation.
+// Behind this interface so the state can live in Redis for multi-node rooms (InMemorySequencer for
+// one node, RedisSequencer for several); the same contract tests (test/contracts/sequencer.ts) run
+// on every implementation.
 
 export type SequencerErrorCode =
   /** The commit is based on an epoch that another commit already ended. */
@@ -21,7 +22,9 @@ export type SequencerErrorCode =
   /** An envelope is malformed, of the wrong kind or epoch, or not signed with the room's key. */
   | 'BAD_ENVELOPE'
   /** An envelope is larger than the limit. */
-  | 'TOO_LARGE';
+  | 'TOO_LARGE'
+  /** The shared state (Redis) cannot be reached; nothing was changed, try again. */
+  | 'UNAVAILABLE';
 
 export type SequencerResult =
   | { readonly ok: true; readonly epoch: bigint }
