@@ -257,13 +257,17 @@ function participantReport(
   const w0 = p.webrtcStart;
   const w1 = p.webrtcEnd;
   const ms = w0 && w1 ? w1.now - w0.now : 0;
-  const lost =
+  // Cumulative RTCP loss can fall (late and retransmitted packets count as received), and the
+  // sums fall when a receiving stream ends mid-run: a window's loss is never below zero.
+  const lost = Math.max(
+    0,
     w0 && w1
       ? w1.inbound.video.packetsLost +
-        w1.inbound.audio.packetsLost -
-        w0.inbound.video.packetsLost -
-        w0.inbound.audio.packetsLost
-      : 0;
+          w1.inbound.audio.packetsLost -
+          w0.inbound.video.packetsLost -
+          w0.inbound.audio.packetsLost
+      : 0,
+  );
   const got =
     w0 && w1
       ? w1.inbound.video.packets +
@@ -312,7 +316,7 @@ function participantReport(
         audio: kbps((w1?.outbound.audio.bytes ?? 0) - (w0?.outbound.audio.bytes ?? 0), ms),
         video: kbps((w1?.outbound.video.bytes ?? 0) - (w0?.outbound.video.bytes ?? 0), ms),
       },
-      lossFraction: got + lost > 0 ? Number((lost / (got + lost)).toFixed(4)) : 0,
+      lossFraction: got > 0 ? Number((lost / (got + lost)).toFixed(4)) : 0,
       jitterMs: Math.round(
         ((w1?.inbound.audio.jitter ?? 0) + (w1?.inbound.video.jitter ?? 0)) * 500,
       ),

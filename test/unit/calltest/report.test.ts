@@ -267,6 +267,22 @@ describe('checks', () => {
     expect(renderJunit(report)).toContain('failures="0"');
   });
 
+  it('reports no negative loss when the cumulative packetsLost went down over the window', () => {
+    // RTCP's cumulative loss falls when late or retransmitted packets arrive, and the sums fall
+    // when a receiving stream ends mid-run: a loaded CI machine once gave lossFraction < 0.
+    const mk = (peerId: string, other: string, colour: number) =>
+      participant({ name: `p${colour}`, peerId, colour, senders: [sender(other)], code: '1234' });
+    const a = mk('AAAA', 'BBBB', 0);
+    const b = mk('BBBB', 'AAAA', 1);
+    const end = structuredClone(a.webrtcEnd!);
+    (end.inbound.video as { packetsLost: number }).packetsLost = 0;
+    (end.inbound.audio as { packetsLost: number }).packetsLost = -5;
+    Object.assign(a, { webrtcEnd: end });
+    const report = withTool(buildReport(record(a, b, true)));
+    expect(report.participants[0]!.stats.lossFraction).toBe(0);
+    expect(validateReport(JSON.parse(JSON.stringify(report)))).toEqual([]);
+  });
+
   it('fails on diverging codes, an unadmitted participant and a ghost, naming them', () => {
     const a = participant({
       name: 'p1-red',
