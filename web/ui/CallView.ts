@@ -18,6 +18,7 @@ import type { TileSizeDetail, TileVisibilityDetail } from './VideoTile.js';
 import './CallControls.js';
 import './ChatPanel.js';
 import './ConnectionStatus.js';
+import './InviteButton.js';
 import './MediaView.js';
 import './ParticipantList.js';
 import './ProtectionInfo.js';
@@ -35,12 +36,14 @@ export class CallView extends LitElement {
   static override properties = {
     engine: { attribute: false },
     selfName: { type: String },
+    inviteLink: { type: String },
     panel: { state: true },
     revision: { state: true },
   };
   static override styles = [theme, callViewStyles];
   declare engine: CallEngine | null;
   declare selfName: string;
+  declare inviteLink: string;
   declare panel: PanelName | null;
   declare revision: number;
   private off: (() => void) | null = null;
@@ -50,6 +53,7 @@ export class CallView extends LitElement {
     super();
     this.engine = null;
     this.selfName = '';
+    this.inviteLink = '';
     this.panel = null;
     this.revision = 0;
   }
@@ -99,6 +103,7 @@ export class CallView extends LitElement {
               </button>`
             : nothing
         }
+        <bc-invite-button .link=${this.inviteLink}></bc-invite-button>
       </header>
       <bc-connection-status
         .phase=${model.phase}

@@ -8,6 +8,7 @@ import type { SecurityCode } from '../../shared/e2ee/index.js';
 import type { CallModel, Participant } from '../call/CallModel.js';
 import { e2eeHealth, participantName } from './names.js';
 import { theme } from './theme.js';
+import './AboutClient.js';
 
 export interface VerifyDetail {
   readonly peerId: string;
@@ -176,6 +177,7 @@ export class SecurityPanel extends LitElement {
             </p>`
           : nothing
       }
+      <bc-about-client></bc-about-client>
     </section>`;
   }
 
