@@ -179,6 +179,8 @@ describe('pre-join', () => {
     await p.locator('[data-test=join]').click();
     await p.locator('[data-test=progress][data-phase=connecting]').waitFor();
     await p.locator('[data-test=alert][data-code=server-unreachable]').waitFor({ timeout: 20_000 });
+    // The name typed is still there (it is not remembered on the device), so Join works again.
+    expect(await p.locator('[data-test=display-name]').inputValue()).toBe('Ada');
     expect(await p.locator('[data-test=join]').isDisabled()).toBe(false);
     expect(await p.evaluate(() => window.__blindcall?.phase)).toBe('idle');
   });

@@ -139,6 +139,7 @@ export class AppShell extends LitElement {
       .supported=${this.transformMode !== null}
       .problem=${this.joinProblem}
       .busy=${this.joining}
+      .lastName=${this.displayName}
       @join=${(e: CustomEvent<JoinRequest>) => this.join(e.detail)}
     ></bc-prejoin>`;
   }

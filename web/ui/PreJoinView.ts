@@ -25,6 +25,7 @@ export class PreJoinView extends LitElement {
     supported: { type: Boolean },
     problem: { attribute: false },
     busy: { type: Boolean },
+    lastName: { attribute: false },
     name: { state: true },
     remember: { state: true },
     revision: { state: true },
@@ -35,6 +36,12 @@ export class PreJoinView extends LitElement {
   declare supported: boolean;
   declare problem: Explanation | null;
   declare busy: boolean;
+  /**
+   * The name of this page's last join attempt. The shell re-creates this view after an attempt
+   * fails (or after Leave → Rejoin); without it the field would come back empty whenever the
+   * name is not remembered on the device, and Join with it.
+   */
+  declare lastName: string;
   declare name: string;
   declare remember: boolean;
   declare revision: number;
@@ -47,6 +54,7 @@ export class PreJoinView extends LitElement {
     this.supported = true;
     this.problem = null;
     this.busy = false;
+    this.lastName = '';
     this.name = readRememberedName();
     // Ticked only if the person chose to be remembered before (their name is stored).
     this.remember = this.name !== '';
@@ -66,6 +74,9 @@ export class PreJoinView extends LitElement {
 
   protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
     if (changed.has('media')) this.subscribe();
+    if (changed.has('lastName') && this.lastName !== '' && this.name === '') {
+      this.name = this.lastName;
+    }
   }
 
   private subscribe(): void {
