@@ -191,10 +191,7 @@ export class CallAttempt {
       model.unreadChat++;
       model.touch();
     });
-    e2ee.on('warning', () => {
-      model.warnings++;
-      model.touch();
-    });
+    e2ee.on('warning', (code, peerId) => model.warn(code, peerId ?? null));
     this.e2ee = e2ee;
     return e2ee;
   }
