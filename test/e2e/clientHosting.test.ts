@@ -7,8 +7,8 @@
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClientServer } from '../../sfu/http/ClientServer.js';
-import { launchBrowser, openPage, type PageHandle } from './harness/browser.js';
-import { createRoomLink, joinCall, waitForDiagnostics } from './harness/call.js';
+import { launchBrowser, openPage, type PageHandle } from '../../calltest/browsers/chromium.js';
+import { createRoomLink, joinCall, waitForDiagnostics } from '../../calltest/app.js';
 import { ensureWebBuild, startSfu, type TestSfu } from './harness/servers.js';
 import type { Browser } from 'playwright-core';
 

@@ -8,8 +8,13 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeHeader } from '../../../shared/sframe/header.js';
-import { launchBrowser, openPage, type PageHandle } from '../harness/browser.js';
-import { createRoomLink, diagnostics, joinCall, waitForDiagnostics } from '../harness/call.js';
+import { launchBrowser, openPage, type PageHandle } from '../../../calltest/browsers/chromium.js';
+import {
+  createRoomLink,
+  diagnostics,
+  joinCall,
+  waitForDiagnostics,
+} from '../../../calltest/app.js';
 import { ensureWebBuild } from '../harness/servers.js';
 import { parseRtp } from './support/rtpFrames.js';
 import { startTappedSfu, type TappedSfu } from './support/participants.js';
