@@ -11,6 +11,8 @@ import { Server as SocketServer } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../shared/protocol/index.js';
 import { SOCKET_MAX_BYTES } from '../shared/protocol/index.js';
 import type { SfuConfig } from './config.js';
+import { clientHeaders } from './http/clientHeaders.js';
+import { OriginPolicy } from './http/OriginPolicy.js';
 import { StaticFiles } from './http/StaticFiles.js';
 import { loadTls } from './http/tls.js';
 import { createLogger, setLogLevel } from './logger.js';
@@ -33,6 +35,8 @@ export class Sfu {
   readonly tap: ProducerTap | null;
   /** TEST-ONLY deliberate misbehaviour; null unless BLINDCALL_TEST_FAULTS is set with the hooks. */
   readonly faults: Faults | null;
+  /** Which pages may signal; counts refusals. */
+  readonly origins: OriginPolicy;
   /** Base URL, known once listening. */
   url = '';
 
@@ -43,9 +47,10 @@ export class Sfu {
     routerRtpCapabilities: types.RtpCapabilities,
   ) {
     const tls = loadTls(config.tls);
-    const files = new StaticFiles(config.webRoot);
     const faults = config.testFaults === null ? null : new Faults(parseFaults(config.testFaults));
     this.faults = faults;
+    const files = new StaticFiles(config.webRoot, clientHeaders());
+    this.origins = new OriginPolicy(config.allowedOrigins);
     const onRequest: http.RequestListener = (req, res) => {
       this.handleHttp(req, res, files).catch((err: unknown) => {
         log.error('http request failed', err, { path: req.url?.slice(0, 200) });
@@ -57,8 +62,21 @@ export class Sfu {
     this.io = new SocketServer<ClientToServerEvents, ServerToClientEvents>(this.httpServer, {
       maxHttpBufferSize: SOCKET_MAX_BYTES,
       serveClient: false,
-      // Same-origin only: the web client is served by this server (or Vite's proxy in dev).
-      cors: undefined,
+      // Pages of this server, and of the origins in ALLOWED_ORIGINS (a client hosted apart).
+      // CORS covers HTTP long-polling; allowRequest checks the WebSocket handshake too.
+      cors:
+        config.allowedOrigins.length > 0
+          ? { origin: config.allowedOrigins, methods: ['GET', 'POST'], credentials: false }
+          : undefined,
+      allowRequest: (req, callback) => {
+        const origin = req.headers.origin;
+        if (this.origins.allows(origin, req.headers.host)) {
+          callback(null, true);
+          return;
+        }
+        log.warn('signalling refused: origin not allowed', { origin: origin?.slice(0, 200) });
+        callback('origin not allowed', false);
+      },
     });
     this.io.on('connection', (socket) => {
       const session = new Session(socket, {
@@ -183,10 +201,19 @@ export class Sfu {
   }
 }
 
-/** Router capabilities depend only on the codec list; read them once from a scratch router. */
+/**
+ * Router capabilities depend only on the codec list; read them once from a scratch router. The
+ * audio-level header extension is left out: clients do not send it (web/call/audioPrivacy.ts
+ * removes it on their side, which is what counts), and consumers then do not expect it.
+ */
 async function computeRouterCapabilities(pool: WorkerPool): Promise<types.RtpCapabilities> {
   const router = await pool.leastLoaded().worker.createRouter({ mediaCodecs: MEDIA_CODECS });
   const caps = router.rtpCapabilities;
   router.close();
-  return caps;
+  return {
+    ...caps,
+    headerExtensions: caps.headerExtensions?.filter(
+      (ext) => ext.uri !== 'urn:ietf:params:rtp-hdrext:ssrc-audio-level',
+    ),
+  };
 }

@@ -6,6 +6,7 @@
 import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import os from 'node:os';
+import { parseOrigins } from './http/OriginPolicy.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -28,6 +29,8 @@ export interface SfuConfig {
   webRoot: string;
   /** Requests per second per socket (token bucket refill) and burst size. */
   rateLimit: { perSecond: number; burst: number };
+  /** Origins besides the SFU's own whose pages may signal (a client hosted elsewhere). */
+  allowedOrigins: string[];
   /** Enables the test-only producer tap. Never set in production. */
   testHooks: boolean;
   /** Test-only faults (sfu/testing/Faults.ts), only with testHooks; null otherwise. */
@@ -152,6 +155,14 @@ export function loadConfig(env: Env = process.env): SfuConfig {
     );
   }
 
+  const origins = parseOrigins(str(env, 'ALLOWED_ORIGINS', ''));
+  if (!Array.isArray(origins)) {
+    throw new ConfigError(
+      'ALLOWED_ORIGINS',
+      `expected comma-separated origins like https://call.example, got "${origins.bad}"`,
+    );
+  }
+
   return {
     host,
     port,
@@ -167,6 +178,7 @@ export function loadConfig(env: Env = process.env): SfuConfig {
       perSecond: int(env, 'RATE_LIMIT_PER_SECOND', 50, 1, 100_000),
       burst: int(env, 'RATE_LIMIT_BURST', 200, 1, 1_000_000),
     },
+    allowedOrigins: origins,
     testHooks: env.BLINDCALL_TEST_HOOKS === '1',
     testFaults:
       env.BLINDCALL_TEST_HOOKS === '1' && env.BLINDCALL_TEST_FAULTS

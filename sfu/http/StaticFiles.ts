@@ -1,12 +1,14 @@
 /**
  * Serves the built web client: files under the web root, and index.html for the app's routes
- * (`/`, `/r/<roomId>`). Paths are resolved inside the root only. A placeholder page answers when
- * the client has not been built.
+ * (`/`, and older links `/r/<roomId>`), every response with the client's security headers
+ * (clientHeaders.ts). Paths are resolved inside the root only. A placeholder page answers when
+ * the client has not been built. Used by the SFU and by the standalone client server.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { clientHeaders } from './clientHeaders.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -24,24 +26,20 @@ const TYPES: Record<string, string> = {
 const PLACEHOLDER = `<!doctype html><meta charset="utf-8"><title>blindcall</title>
 <p>The SFU is running, but the web client has not been built. Run <code>npm run build</code>.</p>`;
 
-/** Headers for every page: no referrer (the link's fragment never leaves, but be strict anyway). */
-const SECURITY_HEADERS = {
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
-  'cross-origin-opener-policy': 'same-origin',
-  'permissions-policy': 'camera=(self), microphone=(self), display-capture=(self)',
-};
-
 export class StaticFiles {
   private readonly root: string;
 
-  constructor(root: string) {
+  /** `headers`: sent with every response (clientHeaders()). */
+  constructor(
+    root: string,
+    private readonly headers: Record<string, string> = clientHeaders(),
+  ) {
     this.root = path.resolve(root);
   }
 
   async serve(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      res.writeHead(405, { allow: 'GET, HEAD', ...this.headers }).end();
       return;
     }
     let decoded: string;
@@ -58,18 +56,27 @@ export class StaticFiles {
       return;
     }
     let info = await stat(file).catch(() => null);
+    if (pathname === '/config.json' && !info?.isFile()) {
+      // The client asks which SFU to use; `{}` means this server, its own origin.
+      res
+        .writeHead(200, {
+          'content-type': TYPES['.json'],
+          'cache-control': 'no-cache',
+          ...this.headers,
+        })
+        .end('{}');
+      return;
+    }
     const isAppRoute = pathname === '/' || /^\/r\/[A-Za-z0-9_-]{1,64}\/?$/.test(pathname);
     if (!info?.isFile()) {
       if (!isAppRoute && !(info?.isDirectory() ?? false)) {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+        res.writeHead(404, { 'content-type': 'text/plain', ...this.headers }).end('not found');
         return;
       }
       file = path.join(this.root, 'index.html');
       info = await stat(file).catch(() => null);
       if (!info?.isFile()) {
-        res
-          .writeHead(200, { 'content-type': TYPES['.html'], ...SECURITY_HEADERS })
-          .end(PLACEHOLDER);
+        res.writeHead(200, { 'content-type': TYPES['.html'], ...this.headers }).end(PLACEHOLDER);
         return;
       }
     }
@@ -79,7 +86,7 @@ export class StaticFiles {
       'content-type': type,
       'content-length': info.size,
       'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-      ...SECURITY_HEADERS,
+      ...this.headers,
     });
     if (req.method === 'HEAD') {
       res.end();

@@ -1,5 +1,5 @@
 /**
- * A room: one mediasoup Router on one worker, its peers, an ActiveSpeakerObserver, and the E2EE
+ * A room: one mediasoup Router on one worker, its peers, and the E2EE
  * relay between its peers. Created on first join (by RoomRegistry), closed when the last peer
  * leaves or when its worker dies.
  */
@@ -47,27 +47,18 @@ export class Room extends TypedEmitter<Events> {
     readonly id: string,
     readonly slot: WorkerSlot,
     readonly router: types.Router,
-    private readonly speakerObserver: types.ActiveSpeakerObserver,
     readonly maxPeers: number,
   ) {
     super();
     this.log = moduleLog.child({ roomId: id, worker: slot.index });
     router.observer.on('close', () => this.close('WORKER_DIED'));
-    speakerObserver.on('dominantspeaker', ({ producer }) => {
-      const peerId = (producer.appData as ProducerData).peerId;
-      this.broadcast(null, 'activeSpeaker', { peerId });
-    });
   }
 
   static async create(id: string, slot: WorkerSlot, maxPeers: number): Promise<Room> {
+    // No ActiveSpeakerObserver: clients send no audio levels (web/call/audioPrivacy.ts), and
+    // each browser finds the active speaker in the decrypted audio.
     const router = await slot.worker.createRouter({ mediaCodecs: MEDIA_CODECS });
-    try {
-      const observer = await router.createActiveSpeakerObserver({ interval: 300 });
-      return new Room(id, slot, router, observer, maxPeers);
-    } catch (err) {
-      router.close();
-      throw err;
-    }
+    return new Room(id, slot, router, maxPeers);
   }
 
   get closed(): boolean {
@@ -176,14 +167,6 @@ export class Room extends TypedEmitter<Events> {
       );
       this.layerWatches.set(producer.id, watch);
       producer.observer.once('close', () => this.layerWatches.delete(producer.id));
-    }
-    if (producer.kind === 'audio') {
-      this.speakerObserver.addProducer({ producerId: producer.id }).catch((err: unknown) => {
-        this.log.warn('active speaker observer refused producer', {
-          producerId: producer.id,
-          error: String(err),
-        });
-      });
     }
     this.broadcast(peer, 'newProducer', {
       producerId: producer.id,

@@ -20,6 +20,9 @@ export interface TappedProducer {
   source: string;
   /** Codec MIME type of the tapped stream (e.g. video/VP8, audio/opus). */
   mimeType: string;
+  /** RTP header extensions the sender negotiated (producer) and the tap receives (consumer). */
+  producerHeaderExtensions: string[];
+  tapHeaderExtensions: { uri: string; id: number }[];
   packets: Buffer[];
 }
 
@@ -61,6 +64,11 @@ export class ProducerTap {
       kind: producer.kind,
       source: producer.appData.source,
       mimeType: consumer.rtpParameters.codecs[0]?.mimeType ?? '',
+      producerHeaderExtensions: (producer.rtpParameters.headerExtensions ?? []).map((e) => e.uri),
+      tapHeaderExtensions: (consumer.rtpParameters.headerExtensions ?? []).map((e) => ({
+        uri: e.uri,
+        id: e.id,
+      })),
       packets: [],
     };
     this.producers.set(producer.id, entry);

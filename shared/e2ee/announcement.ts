@@ -10,7 +10,7 @@
 //   signature = Ed25519(identity, "blindcall/v1 announce" || lp(roomId) || lp(peerId)
 //                                  || identity key || session key || lp(encrypted name))
 //   MAC       = HMAC-SHA256(membership key, "blindcall/v1 membership" || lp(roomId) || all bytes before the MAC)
-//   name      = AES-128-GCM(names key, nonce = SHA-256("blindcall/v1 name nonce" || session key)[0..12],
+//   name      = AES-128-GCM(names key, pad(UTF-8 name) to 129 B (padding.ts), nonce = SHA-256("blindcall/v1 name nonce" || session key)[0..12],
 //                           aad = "blindcall/v1 name" || lp(roomId) || lp(peerId) || session key)
 //
 // Name nonce uniqueness: each session key is fresh per join and each session encrypts exactly one
@@ -33,11 +33,13 @@ import {
 } from './bytes.js';
 import { ed25519Sign, ed25519Verify, PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH } from './curves.js';
 import type { IdentityKey, SessionKeyPair } from './identity.js';
+import { NAME_BUCKETS, pad, unpad } from './padding.js';
 import { isValidId, type RoomKeys } from './roomSecret.js';
 
 export const MAX_DISPLAY_NAME_BYTES = 128;
 const MAC_LENGTH = 32;
 const NAME_NONCE_LENGTH = 12;
+const GCM_TAG_LENGTH = 16;
 const SIGN_LABEL = utf8Encode('blindcall/v1 announce');
 const MAC_LABEL = utf8Encode('blindcall/v1 membership');
 const NAME_LABEL = utf8Encode('blindcall/v1 name');
@@ -102,7 +104,8 @@ export async function buildAnnouncement(
   displayName: string,
 ): Promise<Bytes> {
   const sess = session.publicKey;
-  const name = utf8Encode(normalizeDisplayName(displayName));
+  // Padded: every encrypted name has the same length, so the server cannot tell names apart by size.
+  const name = pad(utf8Encode(normalizeDisplayName(displayName)), NAME_BUCKETS);
   const encName = new Uint8Array(
     await crypto.subtle.encrypt(
       nameParams(room.roomId, peerId, sess),
@@ -133,7 +136,9 @@ export function readAnnouncement(r: Reader, whole: Uint8Array): ParsedAnnounceme
   const identityKey = r.bytes(PUBLIC_KEY_LENGTH);
   const sessionKey = r.bytes(PUBLIC_KEY_LENGTH);
   const encName = r.var16();
-  if (encName.length > MAX_DISPLAY_NAME_BYTES + 16) throw new WireError('name too long');
+  if (!NAME_BUCKETS.some((b) => encName.length === b + GCM_TAG_LENGTH)) {
+    throw new WireError('encrypted name is not padded');
+  }
   const signature = r.bytes(SIGNATURE_LENGTH);
   const macInput = whole.slice(start, r.offset);
   const mac = r.bytes(MAC_LENGTH);
@@ -173,7 +178,7 @@ export async function verifyAnnouncement(
       await namesKey(room, 'decrypt'),
       asBytes(a.encName),
     );
-    displayName = normalizeDisplayName(utf8Decode(new Uint8Array(pt)));
+    displayName = normalizeDisplayName(utf8Decode(unpad(new Uint8Array(pt), NAME_BUCKETS)));
   } catch {
     return 'BAD_NAME';
   }

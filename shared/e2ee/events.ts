@@ -37,6 +37,27 @@ export type WarningCode =
   | 'KEY_ACK_TIMEOUT'
   | 'INVALID_PEER_ID';
 
+/**
+ * Warnings a network produces on its own, with nobody attacking: a handshake or key
+ * acknowledgement that timed out, a channel we dropped after a false "peer left" (so the peer's
+ * next message names a channel we no longer have), a person who came back with a new session of
+ * the same identity. They are counted for diagnostics but kept out of the hostile count that the
+ * call shows loudly. PEER_SILENT is not hostile either: it is shown apart, as someone the server
+ * announced who could not join securely. Every other code is refused input that an honest peer
+ * on an honest network never sends: a forgery, a replay, or an identity swap.
+ */
+export const NETWORK_WARNINGS: ReadonlySet<WarningCode> = new Set<WarningCode>([
+  'HANDSHAKE_TIMEOUT',
+  'KEY_ACK_TIMEOUT',
+  'UNKNOWN_CHANNEL',
+  'SESSION_REPLACED',
+  'PEER_SILENT',
+]);
+
+export function isHostileWarning(code: WarningCode): boolean {
+  return !NETWORK_WARNINGS.has(code);
+}
+
 export type AgentEffect =
   | { readonly type: 'send'; readonly to: string | null; readonly payload: Uint8Array }
   | { readonly type: 'localKeyChanged'; readonly kid: number; readonly keyBytes: Uint8Array }

@@ -1,7 +1,7 @@
 // Public surface of the E2EE key protocol. The web client's key-management glue imports this; the
 // frame worker imports only shared/sframe.
 export { KeyAgent } from './KeyAgent.js';
-export { KeyAgentError, DEFAULT_OPTIONS } from './events.js';
+export { KeyAgentError, DEFAULT_OPTIONS, isHostileWarning, NETWORK_WARNINGS } from './events.js';
 export type {
   AgentEffect,
   KeyAgentConfig,

@@ -6,11 +6,15 @@
 //   CONFIRM      0x01  (empty)                           initiator's handshake finish
 //   MEDIA_KEY    0x02  | generation u32 | KID u32 | u8 len | key (16 or 32 B) |
 //   KEY_ACK      0x03  | generation u32 | KID u32 |
-//   DISPLAY_NAME 0x04  | UTF-8 name (≤ 128 B) |
-//   CHAT         0x05  | sent-at ms u64 | UTF-8 text (≤ 4000 B) |
+//   DISPLAY_NAME 0x04  | pad(UTF-8 name ≤ 128 B) to 129 B |
+//   CHAT         0x05  | sent-at ms u64 | pad(UTF-8 text ≤ 4000 B) to 32/128/512/2048/4001 B |
+//
+// Names and chat are padded (padding.ts) so a channel message's length tells the server only the
+// bucket, not the length of the name or message.
 
 import { Reader, utf8Decode, utf8Encode, WireError, Writer, type Bytes } from './bytes.js';
 import { MAX_DISPLAY_NAME_BYTES } from './announcement.js';
+import { CHAT_BUCKETS, NAME_BUCKETS, pad, unpad } from './padding.js';
 
 export const MAX_CHAT_BYTES = 4000;
 export const MEDIA_KEY_LENGTHS: readonly number[] = [16, 32];
@@ -50,10 +54,10 @@ function body(rec: ChannelRecord): Bytes {
       w.u32(rec.generation).u32(rec.kid);
       break;
     case 'displayName':
-      w.bytes(utf8Encode(rec.name));
+      w.bytes(pad(utf8Encode(rec.name), NAME_BUCKETS));
       break;
     case 'chat':
-      w.u64(rec.sentAt).bytes(utf8Encode(rec.text));
+      w.u64(rec.sentAt).bytes(pad(utf8Encode(rec.text), CHAT_BUCKETS));
       break;
     default: {
       const _exhaustive: never = rec;
@@ -87,12 +91,14 @@ function decodeOne(type: number, b: Bytes): ChannelRecord {
     case RecordType.keyAck:
       rec = { kind: 'keyAck', generation: r.u32(), kid: r.u32() };
       break;
-    case RecordType.displayName:
-      if (b.length > MAX_DISPLAY_NAME_BYTES) throw new WireError('name too long');
-      return { kind: 'displayName', name: utf8Decode(b) };
+    case RecordType.displayName: {
+      const name = unpad(b, NAME_BUCKETS);
+      if (name.length > MAX_DISPLAY_NAME_BYTES) throw new WireError('name too long');
+      return { kind: 'displayName', name: utf8Decode(name) };
+    }
     case RecordType.chat: {
       const sentAt = r.u64();
-      const text = r.bytes(r.remaining);
+      const text = unpad(r.bytes(r.remaining), CHAT_BUCKETS);
       if (text.length > MAX_CHAT_BYTES) throw new WireError('chat too long');
       return { kind: 'chat', sentAt, text: utf8Decode(text) };
     }

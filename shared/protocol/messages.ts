@@ -168,8 +168,6 @@ export const notifications = {
    * could send PLIs anyway, so it grants no new power.
    */
   keyFrameNeeded: object({ producerId: mediaId, spatialLayer: integer({ min: 0, max: 3 }) }),
-  /** The loudest peer in the room, or null when everyone is silent. */
-  activeSpeaker: object({ peerId: nullable(id) }),
   /** An E2EE blob from another peer; `from` is what the server claims, the payload proves it. */
   relay: object({ from: id, payload: bytes({ min: 1, max: RELAY_MAX_BYTES }) }),
   /**

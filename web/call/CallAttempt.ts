@@ -191,10 +191,7 @@ export class CallAttempt {
       model.unreadChat++;
       model.touch();
     });
-    e2ee.on('warning', () => {
-      model.warnings++;
-      model.touch();
-    });
+    e2ee.on('warning', (code, peerId) => model.warn(code, peerId ?? null));
     this.e2ee = e2ee;
     return e2ee;
   }
@@ -216,7 +213,6 @@ export class CallAttempt {
   /** Registers this attempt's notification handlers; those that need keys wait for the agent. */
   private listen(): void {
     const s = this.signalling;
-    const model = this.host.model;
     const keyed = <K extends KeyedName>(name: K): void =>
       s.onNotification(name, (message) => this.whenReady({ name, message } as Pending));
     keyed('peerJoined');
@@ -238,10 +234,6 @@ export class CallAttempt {
         // e.g. InvalidStateError while mediasoup-client changes the same sender's parameters
         log.debug('could not make a key frame', { error: errorName(err) });
       });
-    });
-    s.onNotification('activeSpeaker', ({ peerId }) => {
-      model.activeSpeaker = peerId;
-      model.touch();
     });
     s.onNotification('reconnect', ({ reason }) => this.host.rejoin(`server-${reason}`));
   }

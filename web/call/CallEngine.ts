@@ -15,6 +15,7 @@ import { VerifiedContacts } from '../identity/VerifiedContacts.js';
 import { newChatId, type E2eeSession } from './E2eeSession.js';
 import type { LocalMedia, LocalSource } from './LocalMedia.js';
 import { SignallingClient, SignallingError } from './SignallingClient.js';
+import { SpeakerDetector } from './speaker/SpeakerDetector.js';
 
 const log = createLogger('CallEngine');
 
@@ -52,12 +53,18 @@ export class CallEngine {
   private screenTrack: MediaStreamTrack | null = null;
   private readonly verified = new VerifiedContacts();
   private readonly offs: (() => void)[] = [];
+  /** Active speaker from the decrypted audio in this browser (the SFU sees no audio levels). */
+  private readonly speakers = new SpeakerDetector((peerId) => {
+    this.model.activeSpeaker = peerId;
+    this.model.touch();
+  });
 
   constructor(private readonly options: CallOptions) {
     this.signalling = new SignallingClient(options.serverUrl);
     this.model.local.micOn = options.local.microphone.enabled;
     this.model.local.camOn = options.local.camera.enabled && options.local.camera.track !== null;
     this.model.local.camera = options.local.camera.track;
+    this.offs.push(this.model.on('change', () => this.speakers.sync(microphoneTracks(this.model))));
   }
 
   get currentAttempt(): CallAttempt | null {
@@ -173,6 +180,7 @@ export class CallEngine {
     if (this.left) return;
     this.left = true;
     for (const off of this.offs) off();
+    this.speakers.close();
     this.stopScreenTrack();
     const attempt = this.attempt;
     this.attempt = null;
@@ -285,3 +293,13 @@ function delay(ms: number): Promise<void> {
 }
 
 export type { MediaSource };
+
+/** Each participant's received microphone track, by peer id. */
+function microphoneTracks(model: CallModel): Map<string, MediaStreamTrack> {
+  const out = new Map<string, MediaStreamTrack>();
+  for (const p of model.participants.values()) {
+    const track = p.feeds.microphone?.track;
+    if (track) out.set(p.peerId, track);
+  }
+  return out;
+}

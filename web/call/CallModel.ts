@@ -5,7 +5,8 @@
  * one coalesced `change` per microtask.
  */
 import type { MediaSource } from '../../shared/protocol/index.js';
-import type { RosterEntry, SecurityCode } from '../../shared/e2ee/index.js';
+import { isHostileWarning } from '../../shared/e2ee/index.js';
+import type { RosterEntry, SecurityCode, WarningCode } from '../../shared/e2ee/index.js';
 import type { DropReason, TransformStats } from '../e2ee/messages.js';
 import { Emitter } from '../util/Emitter.js';
 import type { ChatMessage } from './E2eeSession.js';
@@ -41,6 +42,19 @@ export interface LocalState {
   e2ee: E2eeCounters;
 }
 
+/**
+ * Refused key-protocol input that an honest peer on an honest network never sends (a forgery, a
+ * replay, an identity swap), one entry per code and claimed sender. `peerId` is who the server
+ * said sent it; the sender may be the server itself.
+ */
+export interface SecurityAlert {
+  readonly code: WarningCode;
+  readonly peerId: string | null;
+  count: number;
+  /** Epoch ms of the latest one. */
+  at: number;
+}
+
 /** A diagnostic record of what happened when (ids and key ids only; see debugSurface.ts). */
 export type CallEvent =
   | { readonly at: number; readonly type: 'phase'; readonly phase: CallPhase }
@@ -66,7 +80,12 @@ export class CallModel extends Emitter<{ change: [] }> {
   localKid: number | null = null;
   readonly chat: ChatMessage[] = [];
   unreadChat = 0;
+  /** Every key-protocol warning, hostile or not (diagnostics). */
   warnings = 0;
+  /** Hostile warnings, shown loudly (securityState.ts). */
+  readonly alerts: SecurityAlert[] = [];
+  /** Warnings a network causes on its own (timeouts, a dropped channel): counted, not alarming. */
+  networkWarnings = 0;
   readonly local: LocalState = {
     micOn: true,
     camOn: true,
@@ -83,6 +102,23 @@ export class CallModel extends Emitter<{ change: [] }> {
   record(event: DistributiveOmit<CallEvent, 'at'>): void {
     this.events.push({ ...event, at: Date.now() });
     if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);
+  }
+
+  /** Counts a key-protocol warning, as an alert when it is hostile. */
+  warn(code: WarningCode, peerId: string | null, at: number = Date.now()): void {
+    this.warnings++;
+    if (!isHostileWarning(code)) {
+      this.networkWarnings++;
+    } else {
+      const alert = this.alerts.find((a) => a.code === code && a.peerId === peerId);
+      if (alert) {
+        alert.count++;
+        alert.at = at;
+      } else {
+        this.alerts.push({ code, peerId, count: 1, at });
+      }
+    }
+    this.touch();
   }
 
   /** Coalesces many mutations into one `change` event. */

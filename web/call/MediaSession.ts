@@ -4,6 +4,7 @@
  * producers and consumers (Publisher, Subscriber) attach a transform to every sender and
  * receiver before it carries a frame.
  */
+import { privateAudioCapabilities } from './audioPrivacy.js';
 import { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
 import type { MediaSource } from '../../shared/protocol/index.js';
@@ -44,7 +45,10 @@ export class MediaSession extends Emitter<Events> {
 
   async load(): Promise<types.RtpCapabilities> {
     const { routerRtpCapabilities } = await this.signalling.request('getRouterRtpCapabilities', {});
-    await this.device.load({ routerRtpCapabilities: routerRtpCapabilities });
+    // Constant-bitrate Opus, no DTX, no audio levels in clear (audioPrivacy.ts).
+    await this.device.load({
+      routerRtpCapabilities: privateAudioCapabilities(routerRtpCapabilities),
+    });
     return this.device.rtpCapabilities;
   }
 

@@ -16,10 +16,11 @@ export const CAMERA_ENCODINGS: types.RtpEncodingParameters[] = [
 
 const SCREEN_ENCODINGS: types.RtpEncodingParameters[] = [{ maxBitrate: 2_000_000 }];
 
+/** No DTX: packets keep flowing in silence, so their timing does not show speech (audioPrivacy.ts). */
 const OPUS_OPTIONS: types.ProducerCodecOptions = {
   opusStereo: false,
   opusFec: true,
-  opusDtx: true,
+  opusDtx: false,
 };
 
 export interface SendParameters {

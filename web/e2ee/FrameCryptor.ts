@@ -19,6 +19,7 @@ import {
   type TransformStats,
 } from './messages.js';
 import type { TransformMode } from './support.js';
+import FrameWorker from './worker/frameWorker.ts?worker&inline';
 
 const log = createLogger('FrameCryptor');
 
@@ -38,10 +39,9 @@ export class FrameCryptor extends Emitter<Events> {
 
   constructor(readonly mode: TransformMode) {
     super();
-    this.worker = new Worker(new URL('./worker/frameWorker.ts', import.meta.url), {
-      type: 'module',
-      name: 'blindcall-frames',
-    });
+    // Inlined into the entry script (a blob: URL at run time), so the entry's Subresource
+    // Integrity covers the worker too: a worker script cannot carry an integrity attribute.
+    this.worker = new FrameWorker({ name: 'blindcall-frames' });
     this.worker.onmessage = (event: MessageEvent<FromWorker>) => this.onWorkerMessage(event.data);
     this.worker.onerror = (event) => {
       event.preventDefault();

@@ -9,8 +9,10 @@ import { installDebugSurface } from '../call/debugSurface.js';
 import { LocalMedia } from '../call/LocalMedia.js';
 import { IdentityStore } from '../identity/IdentityStore.js';
 import { detectTransformMode } from '../e2ee/support.js';
-import { parseRoute, type Route } from '../util/route.js';
-import { joinProblemCopy, secretProblemCopy, type Explanation } from './copy.js';
+import { loadClientConfig } from '../config/clientConfig.js';
+import { forgetSecrets, readAddressBar } from '../util/addressBar.js';
+import { inviteLink, type Route } from '../util/route.js';
+import { configProblemCopy, joinProblemCopy, secretProblemCopy, type Explanation } from './copy.js';
 import { NAVIGATE_EVENT, navigate } from './navigation.js';
 import type { JoinRequest } from './PreJoinView.js';
 import { theme } from './theme.js';
@@ -78,10 +80,13 @@ export class AppShell extends LitElement {
   }
 
   private readLocation(): void {
-    const route = parseRoute(location.pathname, location.hash);
+    const route = readAddressBar();
     const sameRoom =
       route.name === 'room' && this.route.name === 'room' && route.roomId === this.route.roomId;
-    if (!sameRoom) this.leaveRoomPage();
+    if (!sameRoom) {
+      this.leaveRoomPage();
+      forgetSecrets(route.name === 'room' ? route.roomId : undefined);
+    }
     this.route = route;
     if (route.name === 'room') this.ensureMedia();
   }
@@ -98,7 +103,7 @@ export class AppShell extends LitElement {
       case 'home':
         return html`<bc-home></bc-home><bc-toasts></bc-toasts>`;
       case 'room':
-        return html`${this.renderRoom(route.roomId)}<bc-toasts></bc-toasts>`;
+        return html`${this.renderRoom(route.roomId, route.secret)}<bc-toasts></bc-toasts>`;
       case 'room-without-secret':
         return this.renderProblemPage(secretProblemCopy(route.problem));
       case 'not-found':
@@ -110,11 +115,12 @@ export class AppShell extends LitElement {
     }
   }
 
-  private renderRoom(roomId: string): unknown {
+  private renderRoom(roomId: string, secret: Uint8Array): unknown {
     if (this.view === 'call' && this.engine) {
       return html`<bc-call
         .engine=${this.engine}
         .selfName=${this.displayName}
+        .inviteLink=${inviteLink(location.origin, { roomId, secret })}
         @leave=${this.leave}
       ></bc-call>`;
     }
@@ -133,6 +139,7 @@ export class AppShell extends LitElement {
       .supported=${this.transformMode !== null}
       .problem=${this.joinProblem}
       .busy=${this.joining}
+      .lastName=${this.displayName}
       @join=${(e: CustomEvent<JoinRequest>) => this.join(e.detail)}
     ></bc-prejoin>`;
   }
@@ -152,9 +159,18 @@ export class AppShell extends LitElement {
     this.joining = true;
     this.joinProblem = null;
     this.displayName = request.displayName;
+    let serverUrl: string;
+    try {
+      serverUrl = (await loadClientConfig()).sfuUrl;
+    } catch (err) {
+      this.joinProblem = configProblemCopy(err instanceof Error ? err.message : String(err));
+      this.joining = false;
+      return;
+    }
     try {
       const identity = await new IdentityStore().loadOrCreate();
       const engine = new CallEngine({
+        serverUrl,
         roomId: route.roomId,
         roomSecret: route.secret,
         identity: identity.secretKey,

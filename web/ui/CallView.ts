@@ -7,9 +7,10 @@ import { html, LitElement, nothing } from 'lit';
 import type { CallEngine } from '../call/CallEngine.js';
 import type { Participant } from '../call/CallModel.js';
 import { layerForHeight } from '../call/encodings.js';
+import { securityState, type SecurityState } from '../call/securityState.js';
 import { callViewStyles } from './callViewStyles.js';
 import type { ControlAction, PanelName } from './CallControls.js';
-import { lockIcon } from './icons.js';
+import { lockIcon, shieldIcon, warningIcon } from './icons.js';
 import { e2eeHealth, participantName } from './names.js';
 import type { VerifyDetail } from './SecurityPanel.js';
 import { theme } from './theme.js';
@@ -18,6 +19,7 @@ import type { TileSizeDetail, TileVisibilityDetail } from './VideoTile.js';
 import './CallControls.js';
 import './ChatPanel.js';
 import './ConnectionStatus.js';
+import './InviteButton.js';
 import './MediaView.js';
 import './ParticipantList.js';
 import './ProtectionInfo.js';
@@ -35,12 +37,14 @@ export class CallView extends LitElement {
   static override properties = {
     engine: { attribute: false },
     selfName: { type: String },
+    inviteLink: { type: String },
     panel: { state: true },
     revision: { state: true },
   };
   static override styles = [theme, callViewStyles];
   declare engine: CallEngine | null;
   declare selfName: string;
+  declare inviteLink: string;
   declare panel: PanelName | null;
   declare revision: number;
   private off: (() => void) | null = null;
@@ -50,6 +54,7 @@ export class CallView extends LitElement {
     super();
     this.engine = null;
     this.selfName = '';
+    this.inviteLink = '';
     this.panel = null;
     this.revision = 0;
   }
@@ -77,15 +82,12 @@ export class CallView extends LitElement {
   override render(): unknown {
     const model = this.engine?.model;
     if (!model) return nothing;
-    const inCall = model.phase === 'in-call';
     const others = [...model.participants.values()];
     const tiles = 1 + others.length + (model.local.screenOn ? 1 : 0);
     return html`<div class="call" data-test="call" data-phase=${model.phase}>
       <header>
         <span class="title">blindcall</span>
-        <span class="state ${inCall ? '' : 'pending'}" data-test="call-state">
-          ${inCall ? html`${lockIcon} End-to-end encrypted` : (phaseText[model.phase] ?? '')}
-        </span>
+        ${this.renderSecurityState(securityState(model))}
         ${
           model.securityCode
             ? html`<button
@@ -99,6 +101,7 @@ export class CallView extends LitElement {
               </button>`
             : nothing
         }
+        <bc-invite-button .link=${this.inviteLink}></bc-invite-button>
       </header>
       <bc-connection-status
         .phase=${model.phase}
@@ -128,6 +131,36 @@ export class CallView extends LitElement {
         ${others.map((p) => (p.feeds.microphone ? html`<bc-media data-peer=${p.peerId} .track=${p.feeds.microphone.track}></bc-media>` : nothing))}
       </div>
     </div>`;
+  }
+
+  /** The header's security state; a warning is a button that opens the security panel. */
+  private renderSecurityState(state: SecurityState): unknown {
+    const model = this.engine!.model;
+    if (state.level === 'pending') {
+      return html`<span class="state pending" data-test="call-state" data-security="pending">
+        ${phaseText[model.phase] ?? ''}
+      </span>`;
+    }
+    if (state.level === 'warning') {
+      return html`<button
+        class="state warning"
+        data-test="call-state"
+        data-security="warning"
+        title=${state.detail}
+        @click=${() => this.openPanel('security')}
+      >
+        ${warningIcon} ${state.label}
+        <span class="visually-hidden">: ${state.alerts.join(' ')} Open the security panel.</span>
+      </button>`;
+    }
+    return html`<span
+      class="state ${state.level}"
+      data-test="call-state"
+      data-security=${state.level}
+      title=${state.detail}
+    >
+      ${state.level === 'verified' ? shieldIcon : lockIcon} ${state.label}
+    </span>`;
   }
 
   private renderSelf(): unknown {

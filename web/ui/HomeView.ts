@@ -3,8 +3,7 @@
  * `…/r/<roomId>#<secret>`. Nothing is sent to the server until someone joins, and the secret never.
  */
 import { css, html, LitElement } from 'lit';
-import { createRoom, inviteLink, roomPath, type NewRoom } from '../util/route.js';
-import { encodeBase64url } from '../util/base64url.js';
+import { createRoom, inviteLink, roomLink, type NewRoom } from '../util/route.js';
 import { navigate } from './navigation.js';
 import { theme } from './theme.js';
 import { showToast } from './toast.js';
@@ -135,7 +134,7 @@ export class HomeView extends LitElement {
 
   private readonly open = (): void => {
     if (!this.room) return;
-    navigate(`${roomPath(this.room.roomId)}#${encodeBase64url(this.room.secret)}`);
+    navigate(roomLink(this.room));
   };
 }
 customElements.define('bc-home', HomeView);

@@ -7,6 +7,7 @@
 import { html, LitElement, nothing } from 'lit';
 import type { LocalMedia, LocalSource } from '../call/LocalMedia.js';
 import { mediaProblemCopy, NO_TRANSFORMS, type Explanation } from './copy.js';
+import { readRememberedName, rememberName } from '../identity/rememberedName.js';
 import { theme } from './theme.js';
 import { preJoinStyles } from './preJoinStyles.js';
 import './IdentityControl.js';
@@ -17,8 +18,6 @@ export interface JoinRequest {
 }
 
 export const DISPLAY_NAME_MAX = 64;
-const NAME_STORAGE_KEY = 'blindcall:displayName';
-
 export class PreJoinView extends LitElement {
   static override properties = {
     roomId: { type: String },
@@ -26,7 +25,9 @@ export class PreJoinView extends LitElement {
     supported: { type: Boolean },
     problem: { attribute: false },
     busy: { type: Boolean },
+    lastName: { attribute: false },
     name: { state: true },
+    remember: { state: true },
     revision: { state: true },
   };
   static override styles = [theme, preJoinStyles];
@@ -35,7 +36,14 @@ export class PreJoinView extends LitElement {
   declare supported: boolean;
   declare problem: Explanation | null;
   declare busy: boolean;
+  /**
+   * The name of this page's last join attempt. The shell re-creates this view after an attempt
+   * fails (or after Leave → Rejoin); without it the field would come back empty whenever the
+   * name is not remembered on the device, and Join with it.
+   */
+  declare lastName: string;
   declare name: string;
+  declare remember: boolean;
   declare revision: number;
   private offMedia: (() => void) | null = null;
 
@@ -46,7 +54,10 @@ export class PreJoinView extends LitElement {
     this.supported = true;
     this.problem = null;
     this.busy = false;
-    this.name = readStoredName();
+    this.lastName = '';
+    this.name = readRememberedName();
+    // Ticked only if the person chose to be remembered before (their name is stored).
+    this.remember = this.name !== '';
     this.revision = 0;
   }
 
@@ -63,6 +74,9 @@ export class PreJoinView extends LitElement {
 
   protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
     if (changed.has('media')) this.subscribe();
+    if (changed.has('lastName') && this.lastName !== '' && this.name === '') {
+      this.name = this.lastName;
+    }
   }
 
   private subscribe(): void {
@@ -107,6 +121,15 @@ export class PreJoinView extends LitElement {
             @input=${(e: Event) => (this.name = (e.target as HTMLInputElement).value)}
           />
           <p class="hint">Encrypted before it leaves this browser: the server never sees it.</p>
+          <label class="remember">
+            <input
+              type="checkbox"
+              data-test="remember-name"
+              .checked=${this.remember}
+              @change=${(e: Event) => (this.remember = (e.target as HTMLInputElement).checked)}
+            />
+            Remember my name on this device
+          </label>
           ${this.devicePicker('camera', 'Camera')} ${this.devicePicker('microphone', 'Microphone')}
           <button
             class="primary join"
@@ -180,21 +203,9 @@ export class PreJoinView extends LitElement {
     event.preventDefault();
     const displayName = this.name.trim().slice(0, DISPLAY_NAME_MAX);
     if (!this.supported || this.busy || displayName === '') return;
-    try {
-      localStorage.setItem(NAME_STORAGE_KEY, displayName);
-    } catch {
-      // Storage disabled: the name is simply not remembered.
-    }
+    rememberName(displayName, this.remember);
     this.dispatchEvent(new CustomEvent<JoinRequest>('join', { detail: { displayName } }));
   };
-}
-
-function readStoredName(): string {
-  try {
-    return localStorage.getItem(NAME_STORAGE_KEY) ?? '';
-  } catch {
-    return '';
-  }
 }
 
 customElements.define('bc-prejoin', PreJoinView);

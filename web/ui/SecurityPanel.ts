@@ -6,8 +6,10 @@
 import { css, html, LitElement, nothing } from 'lit';
 import type { SecurityCode } from '../../shared/e2ee/index.js';
 import type { CallModel, Participant } from '../call/CallModel.js';
+import { securityState } from '../call/securityState.js';
 import { e2eeHealth, participantName } from './names.js';
 import { theme } from './theme.js';
+import './AboutClient.js';
 
 export interface VerifyDetail {
   readonly peerId: string;
@@ -52,6 +54,18 @@ export class SecurityPanel extends LitElement {
         font-family: ui-monospace, monospace;
         font-size: 1.2rem;
         margin-top: 0.3rem;
+      }
+      .alerts {
+        border: 1px solid var(--danger);
+        border-radius: var(--radius);
+        padding: 0 0.8rem 0.6rem;
+        margin-top: 1rem;
+        color: var(--danger);
+      }
+      .alerts ul {
+        margin: 0;
+        padding-left: 1.1rem;
+        font-size: 0.88rem;
       }
       p {
         color: var(--muted);
@@ -169,14 +183,32 @@ export class SecurityPanel extends LitElement {
               ${[...model.participants.values()].map((p) => this.renderPeer(p))}
             </ul>`
       }
-      ${
-        model.warnings > 0
-          ? html`<p class="failing" role="status">
-              ${model.warnings} suspicious key-protocol messages were refused.
-            </p>`
-          : nothing
-      }
+      ${this.renderAlerts(model)}
+      <bc-about-client></bc-about-client>
     </section>`;
+  }
+
+  /** Hostile events, named; network effects only as a quiet count (securityState.ts). */
+  private renderAlerts(model: CallModel): unknown {
+    const state = securityState(model);
+    return html`${
+      state.alerts.length > 0
+        ? html`<div class="alerts" role="alert" data-test="security-alerts">
+            <h3>Warning</h3>
+            <p>${state.detail}</p>
+            <ul>
+              ${state.alerts.map((line) => html`<li data-test="security-alert">${line}</li>`)}
+            </ul>
+          </div>`
+        : nothing
+    }${
+      model.networkWarnings > 0
+        ? html`<p data-test="network-warnings">
+            ${model.networkWarnings} key messages timed out or arrived for a closed channel: the
+            network's doing, not a sign of an attack.
+          </p>`
+        : nothing
+    }`;
   }
 
   private renderPeer(p: Participant): unknown {

@@ -39,6 +39,18 @@ export const callViewStyles = css`
   header .state.pending {
     color: var(--warn);
   }
+  header .state.unverified {
+    color: var(--muted);
+  }
+  header button.state.warning {
+    color: var(--danger);
+    background: none;
+    border: 1px solid currentColor;
+    border-radius: var(--radius);
+    padding: 0.2rem 0.5rem;
+    font-weight: 700;
+    cursor: pointer;
+  }
   header .code {
     margin-left: auto;
     background: none;

@@ -57,7 +57,7 @@ export function joinProblemCopy(problem: JoinProblem, detail?: string): Explanat
       return {
         code: 'server-unreachable',
         title: 'Cannot reach the call server',
-        body: 'Check your connection and try again. Nothing was sent.',
+        body: 'Check your connection and try again. Nothing was sent. If this page is hosted apart from the call server, that server may not allow this page’s address.',
       };
     case 'room-full':
       return {
@@ -92,12 +92,20 @@ export function secretProblemCopy(problem: 'missing' | 'malformed'): Explanation
   return problem === 'missing'
     ? {
         code: 'link-without-secret',
-        title: 'This link is missing its secret',
-        body: 'A call link ends with “#” and a secret that encrypts the call. Ask for the full link: the part after “#” is never sent to the server, so it cannot be recovered.',
+        title: 'This address has no secret',
+        body: 'An invite link ends with a secret that encrypts the call. blindcall removes it from the address bar as soon as the page has read it, so reloading or reopening this address needs the invite link again. Ask for the full link: the secret is never sent to a server, so it cannot be recovered.',
       }
     : {
         code: 'link-bad-secret',
         title: 'This link’s secret is damaged',
         body: 'The part after “#” is not a valid call secret. Ask for the link again and copy all of it.',
       };
+}
+
+export function configProblemCopy(detail: string): Explanation {
+  return {
+    code: 'client-config',
+    title: 'This copy of blindcall is not set up',
+    body: `It could not tell which call server to use (${detail}). Tell whoever hosts it.`,
+  };
 }

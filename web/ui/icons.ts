@@ -34,3 +34,4 @@ export const leaveIcon = icon(
 export const lockIcon = icon(
   svg`<rect x="5" y="11" width="14" height="9" rx="2"/><path d="M8 11V8a4 4 0 0 1 8 0v3"/>`,
 );
+export const warningIcon = icon(svg`<path d="M12 3l10 18H2z"/><path d="M12 10v5M12 18v.5"/>`);

@@ -59,6 +59,13 @@ export const preJoinStyles = css`
     font-weight: 600;
     margin-top: 0.5rem;
   }
+  label.remember {
+    font-weight: 400;
+    display: flex;
+    align-items: center;
+    gap: 0.4rem;
+    min-height: 32px;
+  }
   .hint {
     color: var(--muted);
     font-size: 0.85rem;

@@ -1,7 +1,14 @@
 // Invite links: the secret lives only in the fragment, is 32 bytes, and every bad link is named.
 import { describe, expect, it } from 'vitest';
 import { decodeBase64url, encodeBase64url } from '../../../web/util/base64url.js';
-import { createRoom, inviteLink, parseRoute, ROOM_SECRET_BYTES } from '../../../web/util/route.js';
+import { readAddressBar } from '../../../web/util/addressBar.js';
+import {
+  createRoom,
+  inviteLink,
+  parseRoute,
+  roomAddress,
+  ROOM_SECRET_BYTES,
+} from '../../../web/util/route.js';
 
 describe('base64url', () => {
   it('round-trips every length and matches Node’s encoder', () => {
@@ -53,6 +60,44 @@ describe('routes', () => {
     expect(parseRoute('/r/abc', `${fragment}!`)).toMatchObject({ problem: 'malformed' });
   });
 
+  it('parses the room and its secret from the fragment of `/`', () => {
+    const encoded = encodeBase64url(secret);
+    expect(parseRoute('/', `#r/room_1-A/${encoded}`)).toEqual({
+      name: 'room',
+      roomId: 'room_1-A',
+      secret,
+    });
+    expect(parseRoute('/', '#r/room_1-A')).toEqual({
+      name: 'room-without-secret',
+      roomId: 'room_1-A',
+      problem: 'missing',
+    });
+    expect(parseRoute('/', '#r/room_1-A/')).toMatchObject({ problem: 'missing' });
+    expect(parseRoute('/', '#r/room_1-A/short')).toMatchObject({ problem: 'malformed' });
+    expect(parseRoute('/', `#r/room_1-A/${encoded}/more`)).toEqual({ name: 'not-found' });
+    expect(parseRoute('/', `#r/bad%20id/${encoded}`)).toEqual({ name: 'not-found' });
+    expect(parseRoute('/', '#r/')).toEqual({ name: 'not-found' });
+    expect(parseRoute('/', '#elsewhere')).toEqual({ name: 'not-found' });
+  });
+
+  it('takes the secret out of the address bar and keeps it in memory for the room', () => {
+    const replaced: string[] = [];
+    const replace = (url: string): number => replaced.push(url);
+    const encoded = encodeBase64url(secret);
+    const route = readAddressBar({ pathname: '/', hash: `#r/roomA/${encoded}` }, replace);
+    expect(route).toEqual({ name: 'room', roomId: 'roomA', secret });
+    expect(replaced).toEqual(['/#r/roomA']);
+    // Reading the cleaned address again (hashchange, navigation) still finds the room's secret…
+    expect(readAddressBar({ pathname: '/', hash: '#r/roomA' }, replace)).toEqual(route);
+    // …but not another room's, and an old-style link is cleaned the same way.
+    expect(readAddressBar({ pathname: '/', hash: '#r/roomB' }, replace)).toMatchObject({
+      name: 'room-without-secret',
+    });
+    readAddressBar({ pathname: '/r/roomC', hash: `#${encoded}` }, replace);
+    expect(replaced).toEqual(['/#r/roomA', '/#r/roomC']);
+    expect(replaced.some((u) => u.includes(encoded))).toBe(false);
+  });
+
   it('creates rooms whose link round-trips, with fresh random ids and secrets', () => {
     const a = createRoom();
     const b = createRoom();
@@ -61,6 +106,10 @@ describe('routes', () => {
     expect(a.secret).not.toEqual(b.secret);
     const url = new URL(inviteLink('https://call.example', a));
     expect(url.search).toBe('');
+    // The page request names no room: only the fragment does.
+    expect(url.pathname).toBe('/');
+    expect(url.hash.startsWith(`#r/${a.roomId}/`)).toBe(true);
+    expect(roomAddress(a.roomId)).toBe(`/#r/${a.roomId}`);
     expect(parseRoute(url.pathname, url.hash)).toEqual({
       name: 'room',
       roomId: a.roomId,
