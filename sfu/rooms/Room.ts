@@ -1,7 +1,12 @@
 /**
- * A room: one mediasoup Router on one worker, its peers, an ActiveSpeakerObserver, and the E2EE
- * relay between its peers. Created on first join (by RoomRegistry), closed when the last peer
- * leaves or when its worker dies.
+ * A room: its peers, one mediasoup Router on each worker it has peers on, the pipes between those
+ * routers, an ActiveSpeakerObserver, and the E2EE relay between its peers. Created on first join
+ * (by RoomRegistry) on the least-loaded worker (its home router, which carries the speaker
+ * observer); each peer then goes to the least-loaded worker and gets the room's router there. A
+ * producer reaches consumers on other routers through a pipe (ProducerPipes), held while they
+ * consume. A router other than home closes when its last peer leaves. The room closes when the
+ * last peer leaves, or when its home worker dies; a peer on another worker that dies is evicted
+ * (told to reconnect) and the room goes on.
  */
 import type { types } from 'mediasoup';
 import type {
@@ -16,11 +21,12 @@ import type { Logger } from '../logger.js';
 import { createLogger } from '../logger.js';
 import { MEDIA_CODECS } from '../media/codecs.js';
 import { LayerWatch } from '../media/LayerWatch.js';
-import type { WorkerSlot } from '../media/WorkerPool.js';
+import { ProducerPipes } from '../media/ProducerPipes.js';
+import type { WorkerPool, WorkerSlot } from '../media/WorkerPool.js';
 import { parametersForClient } from '../media/wireTypes.js';
 import { TypedEmitter } from '../TypedEmitter.js';
-import type { Notify, ProducerData, TransportData } from './Peer.js';
-import { MAX_PRODUCERS_PER_PEER, MAX_TRANSPORTS_PER_PEER, Peer } from './Peer.js';
+import type { Notify, PeerCloseReason, ProducerData, TransportData } from './Peer.js';
+import { MAX_PRODUCERS_PER_PEER, Peer } from './Peer.js';
 
 export type RoomCloseReason = 'EMPTY' | 'WORKER_DIED' | 'SHUTDOWN';
 
@@ -32,38 +38,52 @@ type Events = {
 
 const moduleLog = createLogger('Room');
 
-export class RoomClosedError extends Error {
-  override readonly name = 'RoomClosedError';
+/** The room's router on one worker. */
+interface RoomRouter {
+  readonly slot: WorkerSlot;
+  readonly ready: Promise<types.Router>;
+  router: types.Router | null;
+  /** Peers placed on it, and joins on their way to it. */
+  occupants: number;
 }
 
 export class Room extends TypedEmitter<Events> {
   readonly peers = new Map<string, Peer>();
+  /** Producers piped between this room's routers. */
+  readonly pipes = new ProducerPipes();
   private closedReason: RoomCloseReason | null = null;
   private readonly log: Logger;
   /** Fast simulcast failover, per simulcast video producer (by producer id). */
   private readonly layerWatches = new Map<string, LayerWatch>();
+  /** This room's routers by worker slot index (the home router included). */
+  private readonly routers = new Map<number, RoomRouter>();
+  /** Joins that have been admitted but not yet become peers (count against maxPeers). */
+  private joining = 0;
 
   private constructor(
     readonly id: string,
-    readonly slot: WorkerSlot,
-    readonly router: types.Router,
+    private readonly pool: WorkerPool,
+    private readonly home: RoomRouter & { router: types.Router },
     private readonly speakerObserver: types.ActiveSpeakerObserver,
     readonly maxPeers: number,
   ) {
     super();
-    this.log = moduleLog.child({ roomId: id, worker: slot.index });
-    router.observer.on('close', () => this.close('WORKER_DIED'));
+    this.log = moduleLog.child({ roomId: id, worker: home.slot.index });
+    this.routers.set(home.slot.index, home);
+    home.router.observer.once('close', () => this.close('WORKER_DIED'));
     speakerObserver.on('dominantspeaker', ({ producer }) => {
       const peerId = (producer.appData as ProducerData).peerId;
       this.broadcast(null, 'activeSpeaker', { peerId });
     });
   }
 
-  static async create(id: string, slot: WorkerSlot, maxPeers: number): Promise<Room> {
+  static async create(id: string, pool: WorkerPool, maxPeers: number): Promise<Room> {
+    const slot = pool.leastLoaded();
     const router = await slot.worker.createRouter({ mediaCodecs: MEDIA_CODECS });
     try {
       const observer = await router.createActiveSpeakerObserver({ interval: 300 });
-      return new Room(id, slot, router, observer, maxPeers);
+      const home = { slot, ready: Promise.resolve(router), router, occupants: 0 };
+      return new Room(id, pool, home, observer, maxPeers);
     } catch (err) {
       router.close();
       throw err;
@@ -74,26 +94,71 @@ export class Room extends TypedEmitter<Events> {
     return this.closedReason !== null;
   }
 
-  join(peerId: string, rtpCapabilities: types.RtpCapabilities, notify: Notify, log: Logger): Peer {
+  /** The home router: the one the room was created on (the only one with a single worker). */
+  get router(): types.Router {
+    return this.home.router;
+  }
+
+  /** The worker slots this room has a router on. */
+  get slots(): number[] {
+    return [...this.routers.keys()];
+  }
+
+  /**
+   * Places a new peer on the least-loaded worker and joins it. `stillWanted` is asked once the
+   * router is ready: a socket that went away meanwhile gets UNAVAILABLE and leaves nothing
+   * behind (no peer, no router made for it).
+   */
+  async join(
+    peerId: string,
+    rtpCapabilities: types.RtpCapabilities,
+    notify: Notify,
+    log: Logger,
+    stillWanted: () => boolean = () => true,
+  ): Promise<Peer> {
     this.assertOpen();
-    if (this.peers.size >= this.maxPeers) {
+    if (this.peers.size + this.joining >= this.maxPeers) {
       throw new ProtocolError('ROOM_FULL', `room is full (${this.maxPeers} participants)`);
     }
-    const peer = new Peer(peerId, rtpCapabilities, notify, log);
-    this.broadcast(null, 'peerJoined', { peerId });
-    this.peers.set(peerId, peer);
-    this.log.info('peer joined', { peerId, peers: this.peers.size });
-    return peer;
+    let slot: WorkerSlot;
+    try {
+      slot = this.pool.leastLoaded(new Set(this.routers.keys()));
+    } catch {
+      throw new ProtocolError('UNAVAILABLE', 'no media worker is available; try again');
+    }
+    const lease = slot.admit();
+    const entry = this.routerEntry(slot);
+    entry.occupants++;
+    this.joining++;
+    let peer: Peer | null = null;
+    try {
+      let router: types.Router;
+      try {
+        router = await entry.ready;
+      } catch (err) {
+        this.log.error('router creation failed', err, { worker: slot.index });
+        throw new ProtocolError('UNAVAILABLE', 'could not place you on a media worker; try again');
+      }
+      this.assertOpen();
+      if (!stillWanted()) throw new ProtocolError('UNAVAILABLE', 'connection closed during join');
+      const maxConsumers = Math.max(1, this.maxPeers - 1) * MAX_PRODUCERS_PER_PEER;
+      peer = new Peer(peerId, rtpCapabilities, notify, log, { slot, router, lease }, maxConsumers);
+      this.broadcast(null, 'peerJoined', { peerId });
+      this.peers.set(peerId, peer);
+      this.log.info('peer joined', { peerId, peers: this.peers.size, worker: slot.index });
+      return peer;
+    } finally {
+      this.joining--;
+      if (peer === null) {
+        lease.release();
+        this.vacate(entry);
+      }
+    }
   }
 
   /** Remove a peer; the room closes itself when the last one leaves. Idempotent. */
   leave(peer: Peer): void {
-    if (this.peers.get(peer.id) !== peer) return;
-    this.peers.delete(peer.id);
-    peer.close();
-    this.log.info('peer left', { peerId: peer.id, peers: this.peers.size });
-    this.broadcast(null, 'peerLeft', { peerId: peer.id });
-    if (this.peers.size === 0) this.close('EMPTY');
+    this.remove(peer, 'LEFT');
   }
 
   existingProducers(except: Peer): ResponseOf<'join'>['producers'] {
@@ -118,57 +183,59 @@ export class Room extends TypedEmitter<Events> {
     direction: 'send' | 'recv',
   ): Promise<ResponseOf<'createTransport'>> {
     this.assertOpen();
-    if (peer.transports.size >= MAX_TRANSPORTS_PER_PEER) {
-      throw new ProtocolError(
-        'INVALID_STATE',
-        `at most ${MAX_TRANSPORTS_PER_PEER} transports per peer`,
-      );
-    }
-    const transport = await this.router.createWebRtcTransport<TransportData>({
-      webRtcServer: this.slot.webRtcServer,
-      enableUdp: true,
-      enableTcp: true,
-      preferUdp: true,
-      initialAvailableOutgoingBitrate: 1_000_000,
-      appData: { direction },
-    });
-    if (peer.closed) {
-      transport.close();
-      throw new ProtocolError('NOT_JOINED', 'left the room while the transport was being created');
-    }
-    peer.addTransport(transport);
-    transport.on('dtlsstatechange', (state) => {
-      if (state === 'failed' || state === 'closed') {
-        peer.log.warn('transport dtls state', { transportId: transport.id, state });
+    const release = peer.reserve('transports');
+    try {
+      const transport = await peer.router.createWebRtcTransport<TransportData>({
+        webRtcServer: peer.slot.webRtcServer,
+        enableUdp: true,
+        enableTcp: true,
+        preferUdp: true,
+        initialAvailableOutgoingBitrate: 1_000_000,
+        appData: { direction },
+      });
+      if (peer.closed) {
+        transport.close();
+        throw new ProtocolError(
+          'NOT_JOINED',
+          'left the room while the transport was being created',
+        );
       }
-    });
-    return {
-      transportId: transport.id,
-      iceParameters: transport.iceParameters,
-      iceCandidates: transport.iceCandidates,
-      dtlsParameters: transport.dtlsParameters,
-    };
+      peer.addTransport(transport);
+      transport.on('dtlsstatechange', (state) => {
+        if (state === 'failed' || state === 'closed') {
+          peer.log.warn('transport dtls state', { transportId: transport.id, state });
+        }
+      });
+      return {
+        transportId: transport.id,
+        iceParameters: transport.iceParameters,
+        iceCandidates: transport.iceCandidates,
+        dtlsParameters: transport.dtlsParameters,
+      };
+    } finally {
+      release();
+    }
   }
 
   async produce(peer: Peer, req: RequestOf<'produce'>): Promise<string> {
     const transport = peer.transport(req.transportId, 'send');
-    if (peer.producers.size >= MAX_PRODUCERS_PER_PEER) {
-      throw new ProtocolError(
-        'INVALID_STATE',
-        `at most ${MAX_PRODUCERS_PER_PEER} producers per peer`,
-      );
+    const release = peer.reserve('producers');
+    let producer: types.Producer<ProducerData>;
+    try {
+      producer = await transport.produce<ProducerData>({
+        kind: req.kind,
+        rtpParameters: req.rtpParameters,
+        paused: req.paused ?? false,
+        appData: { peerId: peer.id, source: req.source },
+      });
+      if (peer.closed) {
+        producer.close();
+        throw new ProtocolError('NOT_JOINED', 'left the room while producing');
+      }
+      peer.addProducer(producer);
+    } finally {
+      release();
     }
-    const producer = await transport.produce<ProducerData>({
-      kind: req.kind,
-      rtpParameters: req.rtpParameters,
-      paused: req.paused ?? false,
-      appData: { peerId: peer.id, source: req.source },
-    });
-    if (peer.closed) {
-      producer.close();
-      throw new ProtocolError('NOT_JOINED', 'left the room while producing');
-    }
-    peer.addProducer(producer);
     if (LayerWatch.appliesTo(producer)) {
       const watch = new LayerWatch(producer);
       watch.on('capped', (spatialLayer) =>
@@ -177,14 +244,7 @@ export class Room extends TypedEmitter<Events> {
       this.layerWatches.set(producer.id, watch);
       producer.observer.once('close', () => this.layerWatches.delete(producer.id));
     }
-    if (producer.kind === 'audio') {
-      this.speakerObserver.addProducer({ producerId: producer.id }).catch((err: unknown) => {
-        this.log.warn('active speaker observer refused producer', {
-          producerId: producer.id,
-          error: String(err),
-        });
-      });
-    }
+    if (producer.kind === 'audio') this.observeSpeaker(peer, producer);
     this.broadcast(peer, 'newProducer', {
       producerId: producer.id,
       peerId: peer.id,
@@ -203,24 +263,46 @@ export class Room extends TypedEmitter<Events> {
     if (owner.peer === peer)
       throw new ProtocolError('BAD_REQUEST', 'cannot consume your own producer');
     if (
-      !this.router.canConsume({ producerId: req.producerId, rtpCapabilities: peer.rtpCapabilities })
+      !owner.peer.router.canConsume({
+        producerId: req.producerId,
+        rtpCapabilities: peer.rtpCapabilities,
+      })
     ) {
       throw new ProtocolError(
         'CANNOT_CONSUME',
         'your RTP capabilities cannot receive this producer',
       );
     }
-    const consumer = await transport.consume({
-      producerId: req.producerId,
-      rtpCapabilities: peer.rtpCapabilities,
-      paused: true,
-      appData: { peerId: owner.peer.id },
-    });
-    if (peer.closed) {
-      consumer.close();
-      throw new ProtocolError('NOT_JOINED', 'left the room while consuming');
+    // Both claims are taken before the first await: pipelined consumes are counted at once.
+    const unclaim = peer.claimConsume(req.producerId);
+    const release = peer.reserve('consumers');
+    let unpipe: (() => void) | null = null;
+    let consumer: types.Consumer;
+    try {
+      if (owner.peer.router !== peer.router) {
+        unpipe = await this.pipes.acquire(owner.producer, owner.peer.router, peer.router);
+      }
+      if (owner.producer.closed)
+        throw new ProtocolError('NOT_FOUND', `producer ${req.producerId} closed`);
+      consumer = await transport.consume({
+        producerId: req.producerId,
+        rtpCapabilities: peer.rtpCapabilities,
+        paused: true,
+        appData: { peerId: owner.peer.id },
+      });
+      if (peer.closed) {
+        consumer.close();
+        throw new ProtocolError('NOT_JOINED', 'left the room while consuming');
+      }
+    } catch (err) {
+      unclaim();
+      unpipe?.();
+      throw err;
+    } finally {
+      release();
     }
     peer.addConsumer(consumer);
+    if (unpipe !== null) consumer.observer.once('close', unpipe);
     this.layerWatches.get(req.producerId)?.add(consumer);
     const consumerId = consumer.id;
     consumer.on('producerclose', () => peer.notify('consumerClosed', { consumerId }));
@@ -231,7 +313,7 @@ export class Room extends TypedEmitter<Events> {
       producerId: req.producerId,
       peerId: owner.peer.id,
       kind: consumer.kind,
-      source: owner.source,
+      source: owner.producer.appData.source,
       rtpParameters: parametersForClient(consumer.rtpParameters),
       producerPaused: consumer.producerPaused,
     };
@@ -252,36 +334,133 @@ export class Room extends TypedEmitter<Events> {
     else await consumer.setPreferredLayers(layers);
   }
 
-  relay(from: Peer, to: string | null, payload: Uint8Array): void {
+  /** Recipients of a relay from `from` (to one peer, or to all others when `to` is null). */
+  relayTargets(from: Peer, to: string | null): Peer[] {
     this.assertOpen();
-    if (to === null) {
-      this.broadcast(from, 'relay', { from: from.id, payload });
-      return;
-    }
+    if (to === null) return [...this.peers.values()].filter((p) => p !== from);
     const target = this.peers.get(to);
     if (!target || target === from)
       throw new ProtocolError('NOT_FOUND', `no other peer ${to} in this room`);
-    target.notify('relay', { from: from.id, payload });
+    return [target];
   }
 
-  /** Idempotent: closes every peer and the router, then emits `close`. */
+  relay(from: Peer, targets: readonly Peer[], payload: Uint8Array): void {
+    for (const target of targets)
+      if (!target.closed) target.notify('relay', { from: from.id, payload });
+  }
+
+  /**
+   * The router on `slot` for this room, made on first use. Routers made here other than the
+   * home one close again when the last peer placed on them leaves.
+   */
+  routerOn(slot: WorkerSlot): Promise<types.Router> {
+    this.assertOpen();
+    return this.routerEntry(slot).ready;
+  }
+
+  /** The router a producer of this room lives on (its peer's), or undefined. */
+  routerOf(producerId: string): types.Router | undefined {
+    return this.findProducerOwner(producerId)?.peer.router;
+  }
+
+  /** Idempotent: closes every peer and router, then emits `close`. */
   close(reason: RoomCloseReason): void {
     if (this.closedReason !== null) return;
     this.closedReason = reason;
-    for (const peer of this.peers.values()) peer.close();
+    const peerReason: PeerCloseReason = reason === 'EMPTY' ? 'LEFT' : reason;
+    for (const peer of this.peers.values()) peer.close(peerReason);
     this.peers.clear();
     for (const watch of this.layerWatches.values()) watch.close();
     this.layerWatches.clear();
-    this.router.close();
+    for (const entry of this.routers.values()) {
+      entry.router?.close();
+      // One still being made closes as soon as it exists.
+      entry.ready.then((r) => r.close()).catch(() => undefined);
+    }
+    this.routers.clear();
     this.log.info('room closed', { reason });
     this.emit('close', reason);
     this.removeAllListeners();
   }
 
-  private findProducerOwner(producerId: string): { peer: Peer; source: MediaSource } | undefined {
+  private routerEntry(slot: WorkerSlot): RoomRouter {
+    const existing = this.routers.get(slot.index);
+    if (existing && existing.slot === slot) return existing;
+    const ready = slot.worker.createRouter({ mediaCodecs: MEDIA_CODECS }).then((router) => {
+      if (this.closed || this.routers.get(slot.index) !== entry) {
+        router.close();
+        throw new ProtocolError('UNAVAILABLE', `room closed (${this.closedReason ?? 'moved'})`);
+      }
+      entry.router = router;
+      // Closed by us (idle, or the room closing) it is already out of the map; otherwise its
+      // worker died: the peers placed on it must reconnect.
+      router.observer.once('close', () => {
+        if (this.routers.get(slot.index) !== entry) return;
+        this.routers.delete(slot.index);
+        for (const peer of [...this.peers.values()])
+          if (peer.router === router) this.remove(peer, 'WORKER_DIED');
+      });
+      return router;
+    });
+    // A failure is reported to each join that awaits it; this keeps it from being unhandled.
+    ready.catch(() => undefined);
+    const entry: RoomRouter = { slot, ready, router: null, occupants: 0 };
+    this.routers.set(slot.index, entry);
+    return entry;
+  }
+
+  /** One occupant fewer; an idle router other than home closes. */
+  private vacate(entry: RoomRouter): void {
+    entry.occupants--;
+    if (entry === this.home || entry.occupants > 0) {
+      this.closeIfEmpty();
+      return;
+    }
+    if (this.routers.get(entry.slot.index) === entry) this.routers.delete(entry.slot.index);
+    entry.router?.close();
+    entry.ready.then((r) => r.close()).catch(() => undefined);
+    this.closeIfEmpty();
+  }
+
+  private remove(peer: Peer, reason: PeerCloseReason): void {
+    if (this.peers.get(peer.id) !== peer) return;
+    this.peers.delete(peer.id);
+    peer.close(reason);
+    this.log.info('peer left', { peerId: peer.id, peers: this.peers.size, reason });
+    this.broadcast(null, 'peerLeft', { peerId: peer.id });
+    const entry = [...this.routers.values()].find((e) => e.router === peer.router);
+    if (entry) this.vacate(entry);
+    else this.closeIfEmpty();
+  }
+
+  private closeIfEmpty(): void {
+    if (this.peers.size === 0 && this.joining === 0) this.close('EMPTY');
+  }
+
+  /** Audio producers feed the speaker observer on the home router, through a pipe if needed. */
+  private observeSpeaker(peer: Peer, producer: types.Producer<ProducerData>): void {
+    const add = async (): Promise<void> => {
+      // Held until the producer closes, which closes the pipe too.
+      if (peer.router !== this.home.router)
+        await this.pipes.acquire(producer, peer.router, this.home.router);
+      if (!producer.closed && !this.closed)
+        await this.speakerObserver.addProducer({ producerId: producer.id });
+    };
+    add().catch((err: unknown) => {
+      if (producer.closed || this.closed) return;
+      this.log.warn('active speaker observer refused producer', {
+        producerId: producer.id,
+        error: String(err),
+      });
+    });
+  }
+
+  private findProducerOwner(
+    producerId: string,
+  ): { peer: Peer; producer: types.Producer<ProducerData>; source: MediaSource } | undefined {
     for (const peer of this.peers.values()) {
       const producer = peer.producers.get(producerId);
-      if (producer && !producer.closed) return { peer, source: producer.appData.source };
+      if (producer && !producer.closed) return { peer, producer, source: producer.appData.source };
     }
     return undefined;
   }
