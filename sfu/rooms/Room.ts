@@ -27,6 +27,7 @@ import { parametersForClient } from '../media/wireTypes.js';
 import { TypedEmitter } from '../TypedEmitter.js';
 import type { Notify, PeerCloseReason, ProducerData, TransportData } from './Peer.js';
 import { MAX_PRODUCERS_PER_PEER, Peer } from './Peer.js';
+import { RoomRouters } from './RoomRouters.js';
 
 export type RoomCloseReason = 'EMPTY' | 'WORKER_DIED' | 'SHUTDOWN';
 
@@ -38,15 +39,6 @@ type Events = {
 
 const moduleLog = createLogger('Room');
 
-/** The room's router on one worker. */
-interface RoomRouter {
-  readonly slot: WorkerSlot;
-  readonly ready: Promise<types.Router>;
-  router: types.Router | null;
-  /** Peers placed on it, and joins on their way to it. */
-  occupants: number;
-}
-
 export class Room extends TypedEmitter<Events> {
   readonly peers = new Map<string, Peer>();
   /** Producers piped between this room's routers. */
@@ -55,22 +47,27 @@ export class Room extends TypedEmitter<Events> {
   private readonly log: Logger;
   /** Fast simulcast failover, per simulcast video producer (by producer id). */
   private readonly layerWatches = new Map<string, LayerWatch>();
-  /** This room's routers by worker slot index (the home router included). */
-  private readonly routers = new Map<number, RoomRouter>();
+  /** This room's routers, one per worker (the home router included). */
+  private readonly routers: RoomRouters;
   /** Joins that have been admitted but not yet become peers (count against maxPeers). */
   private joining = 0;
 
   private constructor(
     readonly id: string,
     private readonly pool: WorkerPool,
-    private readonly home: RoomRouter & { router: types.Router },
+    homeSlot: WorkerSlot,
+    home: types.Router,
     private readonly speakerObserver: types.ActiveSpeakerObserver,
     readonly maxPeers: number,
   ) {
     super();
-    this.log = moduleLog.child({ roomId: id, worker: home.slot.index });
-    this.routers.set(home.slot.index, home);
-    home.router.observer.once('close', () => this.close('WORKER_DIED'));
+    this.log = moduleLog.child({ roomId: id, worker: homeSlot.index });
+    // Another worker died: the peers placed on it must reconnect; the room goes on.
+    this.routers = new RoomRouters(homeSlot, home, (lost) => {
+      for (const peer of [...this.peers.values()])
+        if (peer.router === lost) this.remove(peer, 'WORKER_DIED');
+    });
+    home.observer.once('close', () => this.close('WORKER_DIED'));
     speakerObserver.on('dominantspeaker', ({ producer }) => {
       const peerId = (producer.appData as ProducerData).peerId;
       this.broadcast(null, 'activeSpeaker', { peerId });
@@ -82,8 +79,7 @@ export class Room extends TypedEmitter<Events> {
     const router = await slot.worker.createRouter({ mediaCodecs: MEDIA_CODECS });
     try {
       const observer = await router.createActiveSpeakerObserver({ interval: 300 });
-      const home = { slot, ready: Promise.resolve(router), router, occupants: 0 };
-      return new Room(id, pool, home, observer, maxPeers);
+      return new Room(id, pool, slot, router, observer, maxPeers);
     } catch (err) {
       router.close();
       throw err;
@@ -96,12 +92,12 @@ export class Room extends TypedEmitter<Events> {
 
   /** The home router: the one the room was created on (the only one with a single worker). */
   get router(): types.Router {
-    return this.home.router;
+    return this.routers.home;
   }
 
   /** The worker slots this room has a router on. */
   get slots(): number[] {
-    return [...this.routers.keys()];
+    return [...this.routers.slots];
   }
 
   /**
@@ -122,19 +118,25 @@ export class Room extends TypedEmitter<Events> {
     }
     let slot: WorkerSlot;
     try {
-      slot = this.pool.leastLoaded(new Set(this.routers.keys()));
+      slot = this.pool.leastLoaded(this.routers.slots);
     } catch {
       throw new ProtocolError('UNAVAILABLE', 'no media worker is available; try again');
     }
-    const lease = slot.admit();
-    const entry = this.routerEntry(slot);
-    entry.occupants++;
+    const admitted = slot.admit();
+    const seat = this.routers.enter(slot);
+    // The peer gives both back when it closes; a join that fails gives them back below.
+    const lease = {
+      release: () => {
+        admitted.release();
+        seat.leave();
+      },
+    };
     this.joining++;
     let peer: Peer | null = null;
     try {
       let router: types.Router;
       try {
-        router = await entry.ready;
+        router = await seat.ready;
       } catch (err) {
         this.log.error('router creation failed', err, { worker: slot.index });
         throw new ProtocolError('UNAVAILABLE', 'could not place you on a media worker; try again');
@@ -151,7 +153,7 @@ export class Room extends TypedEmitter<Events> {
       this.joining--;
       if (peer === null) {
         lease.release();
-        this.vacate(entry);
+        this.closeIfEmpty();
       }
     }
   }
@@ -355,7 +357,7 @@ export class Room extends TypedEmitter<Events> {
    */
   routerOn(slot: WorkerSlot): Promise<types.Router> {
     this.assertOpen();
-    return this.routerEntry(slot).ready;
+    return this.routers.routerOn(slot);
   }
 
   /** The router a producer of this room lives on (its peer's), or undefined. */
@@ -372,54 +374,10 @@ export class Room extends TypedEmitter<Events> {
     this.peers.clear();
     for (const watch of this.layerWatches.values()) watch.close();
     this.layerWatches.clear();
-    for (const entry of this.routers.values()) {
-      entry.router?.close();
-      // One still being made closes as soon as it exists.
-      entry.ready.then((r) => r.close()).catch(() => undefined);
-    }
-    this.routers.clear();
+    this.routers.close();
     this.log.info('room closed', { reason });
     this.emit('close', reason);
     this.removeAllListeners();
-  }
-
-  private routerEntry(slot: WorkerSlot): RoomRouter {
-    const existing = this.routers.get(slot.index);
-    if (existing && existing.slot === slot) return existing;
-    const ready = slot.worker.createRouter({ mediaCodecs: MEDIA_CODECS }).then((router) => {
-      if (this.closed || this.routers.get(slot.index) !== entry) {
-        router.close();
-        throw new ProtocolError('UNAVAILABLE', `room closed (${this.closedReason ?? 'moved'})`);
-      }
-      entry.router = router;
-      // Closed by us (idle, or the room closing) it is already out of the map; otherwise its
-      // worker died: the peers placed on it must reconnect.
-      router.observer.once('close', () => {
-        if (this.routers.get(slot.index) !== entry) return;
-        this.routers.delete(slot.index);
-        for (const peer of [...this.peers.values()])
-          if (peer.router === router) this.remove(peer, 'WORKER_DIED');
-      });
-      return router;
-    });
-    // A failure is reported to each join that awaits it; this keeps it from being unhandled.
-    ready.catch(() => undefined);
-    const entry: RoomRouter = { slot, ready, router: null, occupants: 0 };
-    this.routers.set(slot.index, entry);
-    return entry;
-  }
-
-  /** One occupant fewer; an idle router other than home closes. */
-  private vacate(entry: RoomRouter): void {
-    entry.occupants--;
-    if (entry === this.home || entry.occupants > 0) {
-      this.closeIfEmpty();
-      return;
-    }
-    if (this.routers.get(entry.slot.index) === entry) this.routers.delete(entry.slot.index);
-    entry.router?.close();
-    entry.ready.then((r) => r.close()).catch(() => undefined);
-    this.closeIfEmpty();
   }
 
   private remove(peer: Peer, reason: PeerCloseReason): void {
@@ -428,9 +386,7 @@ export class Room extends TypedEmitter<Events> {
     peer.close(reason);
     this.log.info('peer left', { peerId: peer.id, peers: this.peers.size, reason });
     this.broadcast(null, 'peerLeft', { peerId: peer.id });
-    const entry = [...this.routers.values()].find((e) => e.router === peer.router);
-    if (entry) this.vacate(entry);
-    else this.closeIfEmpty();
+    this.closeIfEmpty();
   }
 
   private closeIfEmpty(): void {
@@ -441,8 +397,7 @@ export class Room extends TypedEmitter<Events> {
   private observeSpeaker(peer: Peer, producer: types.Producer<ProducerData>): void {
     const add = async (): Promise<void> => {
       // Held until the producer closes, which closes the pipe too.
-      if (peer.router !== this.home.router)
-        await this.pipes.acquire(producer, peer.router, this.home.router);
+      if (peer.router !== this.router) await this.pipes.acquire(producer, peer.router, this.router);
       if (!producer.closed && !this.closed)
         await this.speakerObserver.addProducer({ producerId: producer.id });
     };
