@@ -5,6 +5,7 @@
  */
 const all: Record<string, () => Promise<unknown>> = {
   forwarding: async () => (await import('./forwarding.js')).main(),
+  pipes: async () => (await import('./pipes.js')).main(),
   e2ee: async () => (await import('./e2ee.js')).main(),
   calls: async () => (await import('./calls.js')).main(),
   mls: async () => (await import('./mls.js')).main(),

@@ -20,6 +20,7 @@ import { MEDIA_CODECS } from './media/codecs.js';
 import { WorkerPool } from './media/WorkerPool.js';
 import { renderMetrics } from './metrics.js';
 import { RoomRegistry } from './rooms/RoomRegistry.js';
+import { AddressLimit } from './signalling/AddressLimit.js';
 import { Session } from './signalling/Session.js';
 import { Faults, parseFaults } from './testing/Faults.js';
 import { ProducerTap } from './testing/ProducerTap.js';
@@ -29,6 +30,8 @@ const log = createLogger('Sfu');
 export class Sfu {
   private closing: Promise<void> | null = null;
   private readonly sessions = new Set<Session>();
+  /** Signalling connections per client address. */
+  readonly connections: AddressLimit;
   readonly httpServer: http.Server | https.Server;
   readonly io: SocketServer<ClientToServerEvents, ServerToClientEvents>;
   /** TEST-ONLY recorder of forwarded RTP; null unless BLINDCALL_TEST_HOOKS=1. */
@@ -46,6 +49,7 @@ export class Sfu {
     readonly registry: RoomRegistry,
     routerRtpCapabilities: types.RtpCapabilities,
   ) {
+    this.connections = new AddressLimit(config.maxConnectionsPerAddress, config.trustProxy);
     const tls = loadTls(config.tls);
     const faults = config.testFaults === null ? null : new Faults(parseFaults(config.testFaults));
     this.faults = faults;
@@ -78,11 +82,18 @@ export class Sfu {
         callback('origin not allowed', false);
       },
     });
+    this.io.use((socket, next) => {
+      const refused = this.connections.admit(socket);
+      if (refused === null) next();
+      else next(Object.assign(new Error(refused.code), { data: refused }));
+    });
     this.io.on('connection', (socket) => {
       const session = new Session(socket, {
         registry,
         routerRtpCapabilities,
         rateLimit: config.rateLimit,
+        relayBudget: config.relayBudget,
+        maxQueued: config.maxQueuedMessages,
         log: createLogger('Session'),
         faults,
       });
@@ -104,7 +115,7 @@ export class Sfu {
     });
     try {
       const routerRtpCapabilities = await computeRouterCapabilities(pool);
-      const registry = new RoomRegistry(pool, config.maxPeersPerRoom);
+      const registry = new RoomRegistry(pool, config.maxPeersPerRoom, config.maxRooms);
       const sfu = new Sfu(config, pool, registry, routerRtpCapabilities);
       await sfu.listen();
       return sfu;

@@ -31,11 +31,30 @@ export interface SfuConfig {
   rateLimit: { perSecond: number; burst: number };
   /** Origins besides the SFU's own whose pages may signal (a client hosted elsewhere). */
   allowedOrigins: string[];
+  /** Relay fan-out per peer: payload bytes × recipients per second, and the burst. */
+  relayBudget: { perSecond: number; burst: number };
+  /** Rooms this node hosts at once (SERVER_FULL beyond). */
+  maxRooms: number;
+  /** Signalling connections per client address (TOO_MANY_CONNECTIONS beyond); 0: no limit. */
+  maxConnectionsPerAddress: number;
+  /** Count connections by the last X-Forwarded-For hop (set behind a reverse proxy). */
+  trustProxy: boolean;
+  /** Unsent messages a socket may queue before it is closed (BACKPRESSURE). */
+  maxQueuedMessages: number;
   /** Enables the test-only producer tap. Never set in production. */
   testHooks: boolean;
   /** Test-only faults (sfu/testing/Faults.ts), only with testHooks; null otherwise. */
   testFaults: string | null;
 }
+
+/**
+ * Signalling requests per socket. A newcomer to a full room (50 participants, each with camera
+ * and microphone) sends about 300 requests within its first seconds: consume and resume for
+ * each of the 98 producers, setConsumerLayers for the 49 videos, and the key-protocol relays
+ * (measured by test/integration/largeJoin.test.ts). The burst covers that with room to spare;
+ * the refill lets a client that was refused retry within a second (the web client does).
+ */
+export const DEFAULT_RATE_LIMIT = { perSecond: 100, burst: 600 } as const;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -62,6 +81,14 @@ function int(env: Env, name: string, def: number, min: number, max: number): num
   const n = Number(raw);
   if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}`);
   return n;
+}
+
+/** "1"/"true" or "0"/"false"; unset is false. */
+function bool(env: Env, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new ConfigError(name, `expected 1 or 0, got ${shown(raw)}`);
 }
 
 function str(env: Env, name: string, def: string): string {
@@ -175,10 +202,18 @@ export function loadConfig(env: Env = process.env): SfuConfig {
     maxPeersPerRoom: int(env, 'MAX_PEERS_PER_ROOM', 50, 1, 10_000),
     webRoot: str(env, 'WEB_ROOT', defaultWebRoot()),
     rateLimit: {
-      perSecond: int(env, 'RATE_LIMIT_PER_SECOND', 50, 1, 100_000),
-      burst: int(env, 'RATE_LIMIT_BURST', 200, 1, 1_000_000),
+      perSecond: int(env, 'RATE_LIMIT_PER_SECOND', DEFAULT_RATE_LIMIT.perSecond, 1, 100_000),
+      burst: int(env, 'RATE_LIMIT_BURST', DEFAULT_RATE_LIMIT.burst, 1, 1_000_000),
     },
     allowedOrigins: origins,
+    relayBudget: {
+      perSecond: int(env, 'RELAY_BYTES_PER_SECOND', 2 * 1024 * 1024, 1024, 1 << 30),
+      burst: int(env, 'RELAY_BURST_BYTES', 8 * 1024 * 1024, 64 * 1024, 1 << 30),
+    },
+    maxRooms: int(env, 'MAX_ROOMS', 1000, 1, 1_000_000),
+    maxConnectionsPerAddress: int(env, 'MAX_CONNECTIONS_PER_ADDRESS', 100, 0, 1_000_000),
+    trustProxy: bool(env, 'TRUST_PROXY'),
+    maxQueuedMessages: int(env, 'MAX_QUEUED_MESSAGES', 1000, 10, 1_000_000),
     testHooks: env.BLINDCALL_TEST_HOOKS === '1',
     testFaults:
       env.BLINDCALL_TEST_HOOKS === '1' && env.BLINDCALL_TEST_FAULTS

@@ -1,7 +1,8 @@
 /**
  * The pool of mediasoup workers: one per core, each with a WebRtcServer (UDP + TCP on one port,
- * `rtcPort + slot`). New rooms go to the least-loaded worker. A worker that dies is replaced in
- * its slot (same port) and `workerDied` is emitted; its routers close, which closes their rooms.
+ * `rtcPort + slot`). Each peer goes to the least-loaded worker (WorkerSlot's forwarding load, see
+ * there). A worker that dies is replaced in its slot (same port) by a new WorkerSlot and
+ * `workerDied` is emitted; its routers close, which evicts the peers placed on it.
  */
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
@@ -18,15 +19,9 @@ export interface WorkerPoolOptions {
   logLevel: types.WorkerLogLevel;
 }
 
-export interface WorkerSlot {
-  readonly index: number;
-  worker: types.Worker;
-  webRtcServer: types.WebRtcServer;
-  /** Rooms currently placed on this worker. */
-  load: number;
-  /** Worker generation: bumps each time the slot's worker is replaced. */
-  generation: number;
-}
+import { WorkerSlot } from './WorkerSlot.js';
+
+export { WorkerSlot } from './WorkerSlot.js';
 
 type Events = {
   workerDied: [slot: number, pid: number];
@@ -64,12 +59,17 @@ export class WorkerPool extends TypedEmitter<Events> {
     return this.slots;
   }
 
-  /** The least-loaded live slot; the caller increments/decrements `load` around its room. */
-  leastLoaded(): WorkerSlot {
+  /**
+   * The live slot with the least forwarding load. Among equals, one in `prefer` (the workers a
+   * room already has a router on, so no pipe is needed), then the lowest index.
+   */
+  leastLoaded(prefer: ReadonlySet<number> = new Set()): WorkerSlot {
     if (this.closed) throw new WorkerPoolClosedError('worker pool is closed');
     const live = this.slots.filter((s) => !s.worker.closed);
     if (live.length === 0) throw new WorkerPoolClosedError('no live mediasoup worker');
-    return live.reduce((a, b) => (b.load < a.load ? b : a));
+    const better = (a: WorkerSlot, b: WorkerSlot): boolean =>
+      b.load < a.load || (b.load === a.load && prefer.has(b.index) && !prefer.has(a.index));
+    return live.reduce((a, b) => (better(a, b) ? b : a));
   }
 
   async close(): Promise<void> {
@@ -99,7 +99,7 @@ export class WorkerPool extends TypedEmitter<Events> {
       worker.close();
       throw err;
     }
-    const slot: WorkerSlot = { index, worker, webRtcServer, load: 0, generation };
+    const slot = new WorkerSlot(index, worker, webRtcServer, generation);
     worker.on('died', (error) => this.onDied(slot, error));
     log.info('worker started', { slot: index, pid: worker.pid, port: rtcPort + index });
     return slot;
@@ -108,7 +108,6 @@ export class WorkerPool extends TypedEmitter<Events> {
   private onDied(slot: WorkerSlot, error: Error): void {
     const pid = slot.worker.pid;
     log.error('worker died', error, { slot: slot.index, pid });
-    slot.load = 0;
     this.emit('workerDied', slot.index, pid);
     if (this.closed) return;
     const replacement = this.replace(slot.index, slot.generation + 1).finally(() =>

@@ -1,6 +1,7 @@
 /**
- * Rooms by id: created on first join on the least-loaded worker, forgotten when they close.
- * Concurrent first joins of one room share a single creation.
+ * Rooms by id: created on first join (home router on the least-loaded worker), forgotten when
+ * they close. Concurrent first joins of one room share a single creation. At most `maxRooms`
+ * rooms exist at once, rooms being created included (SERVER_FULL beyond).
  */
 import { ProtocolError } from '../../shared/protocol/index.js';
 import { createLogger } from '../logger.js';
@@ -18,8 +19,9 @@ export class RoomRegistry extends TypedEmitter<Events> {
   private closed = false;
 
   constructor(
-    private readonly pool: WorkerPool,
+    readonly pool: WorkerPool,
     private readonly maxPeersPerRoom: number,
+    private readonly maxRooms: number = Number.POSITIVE_INFINITY,
   ) {
     super();
   }
@@ -30,6 +32,13 @@ export class RoomRegistry extends TypedEmitter<Events> {
     if (existing && !existing.closed) return existing;
     let pending = this.creating.get(roomId);
     if (!pending) {
+      // Counted with the creations under way, so a burst of first joins cannot overshoot.
+      if (this.rooms.size + this.creating.size >= this.maxRooms) {
+        throw new ProtocolError(
+          'SERVER_FULL',
+          `this server hosts its limit of ${this.maxRooms} rooms`,
+        );
+      }
       pending = this.create(roomId).finally(() => this.creating.delete(roomId));
       this.creating.set(roomId, pending);
     }
@@ -46,13 +55,10 @@ export class RoomRegistry extends TypedEmitter<Events> {
   }
 
   private async create(roomId: string): Promise<Room> {
-    const slot = this.pool.leastLoaded();
-    slot.load++;
     let room: Room;
     try {
-      room = await Room.create(roomId, slot, this.maxPeersPerRoom);
+      room = await Room.create(roomId, this.pool, this.maxPeersPerRoom);
     } catch (err) {
-      slot.load = Math.max(0, slot.load - 1);
       log.error('room creation failed', err, { roomId });
       throw new ProtocolError('UNAVAILABLE', 'could not create the room; try again');
     }
@@ -60,14 +66,11 @@ export class RoomRegistry extends TypedEmitter<Events> {
       room.close('SHUTDOWN');
       throw new ProtocolError('UNAVAILABLE', 'server is shutting down');
     }
-    const generation = slot.generation;
     room.on('close', () => {
       if (this.rooms.get(roomId) === room) this.rooms.delete(roomId);
-      // A replaced worker's slot starts from zero load; only undo our own increment.
-      if (slot.generation === generation) slot.load = Math.max(0, slot.load - 1);
     });
     this.rooms.set(roomId, room);
-    log.info('room created', { roomId, worker: slot.index });
+    log.info('room created', { roomId, worker: room.slots[0] });
     this.emit('roomCreated', room);
     return room;
   }

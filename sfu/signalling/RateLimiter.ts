@@ -1,5 +1,6 @@
 /**
- * Token bucket per socket: `burst` requests at once, refilled at `perSecond`. Time is injected so
+ * Token bucket: `burst` tokens at once, refilled at `perSecond`. One per request for the
+ * signalling limit; payload bytes × recipients for the relay fan-out budget. Time is injected so
  * tests are deterministic.
  */
 export class RateLimiter {
@@ -15,13 +16,13 @@ export class RateLimiter {
     this.last = now();
   }
 
-  /** Takes one token; false when the bucket is empty. */
-  take(): boolean {
+  /** Takes `cost` tokens (one by default); false, taking none, when the bucket holds fewer. */
+  take(cost = 1): boolean {
     const t = this.now();
     this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.perSecond);
     this.last = t;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    if (this.tokens < cost) return false;
+    this.tokens -= cost;
     return true;
   }
 }

@@ -3,6 +3,10 @@
  * per-socket rate limit, dispatches to the typed handler map, and acknowledges with
  * `{ ok, data } | { ok: false, error }`. Holds the connection's state:
  * connected → joining → joined (room + peer) → connected (after leave) … → closed.
+ *
+ * Two more bounds live here: the relay fan-out budget (payload bytes × recipients per second),
+ * and backpressure: a socket that stops reading while its queue of unsent messages reaches
+ * `maxQueued` is closed (BACKPRESSURE), so one stalled client cannot grow the server's memory.
  */
 import type { Socket } from 'socket.io';
 import type { types } from 'mediasoup';
@@ -17,8 +21,8 @@ import type {
 import { isRequestName, ProtocolError, requests, validate } from '../../shared/protocol/index.js';
 import type { Logger } from '../logger.js';
 import type { Faults } from '../testing/Faults.js';
-import type { Peer } from '../rooms/Peer.js';
-import type { Room, RoomCloseReason } from '../rooms/Room.js';
+import type { Peer, PeerCloseReason } from '../rooms/Peer.js';
+import type { Room } from '../rooms/Room.js';
 import type { RoomRegistry } from '../rooms/RoomRegistry.js';
 import { handlers, type Handler } from './handlers.js';
 import { RateLimiter } from './RateLimiter.js';
@@ -29,6 +33,10 @@ export interface SessionDeps {
   registry: RoomRegistry;
   routerRtpCapabilities: types.RtpCapabilities;
   rateLimit: { perSecond: number; burst: number };
+  /** Relay payload bytes × recipients per second per peer, and the burst. */
+  relayBudget: { perSecond: number; burst: number };
+  /** Unsent messages a socket may queue before it is closed (BACKPRESSURE). */
+  maxQueued: number;
   log: Logger;
   /** TEST-ONLY (sfu/testing/Faults.ts); null in production. */
   faults?: Faults | null;
@@ -54,6 +62,15 @@ export class Session {
   log: Logger;
   private state: State = { name: 'connected' };
   private readonly limiter: RateLimiter;
+  private readonly relayLimiter: RateLimiter;
+  private readonly maxQueued: number;
+  private overflowed = false;
+  /**
+   * Packets engine.io holds for this socket that its transport has not taken yet: each one is
+   * created into the write buffer, and a flush hands the whole buffer to the transport, which
+   * takes it only once the previous write has gone out. A reader that stopped lets it grow.
+   */
+  private queued = 0;
 
   constructor(
     private readonly socket: SfuSocket,
@@ -64,6 +81,12 @@ export class Session {
     this.faults = deps.faults ?? null;
     this.log = deps.log.child({ socketId: socket.id });
     this.limiter = new RateLimiter(deps.rateLimit.perSecond, deps.rateLimit.burst);
+    this.relayLimiter = new RateLimiter(deps.relayBudget.perSecond, deps.relayBudget.burst);
+    this.maxQueued = deps.maxQueued;
+    socket.conn.on('packetCreate', () => this.queued++);
+    socket.conn.on('flush', (buffer: readonly unknown[]) => {
+      this.queued = Math.max(0, this.queued - buffer.length);
+    });
     // A raw socket.io packet can name its event with any JSON value, not only a string.
     socket.onAny((event: unknown, ...args: unknown[]) => {
       this.dispatch(event, args).catch((err: unknown) =>
@@ -78,9 +101,29 @@ export class Session {
 
   /** Sends a server→client notification to this socket. */
   readonly notify = <K extends NotificationName>(name: K, message: NotificationOf<K>): void => {
+    if (this.overflowed) return;
+    if (this.queued >= this.maxQueued) {
+      this.overflow();
+      return;
+    }
     // socket.io's typed emit cannot relate a generic K to its listener's parameters.
     (this.socket.emit as (ev: string, msg: unknown) => boolean)(name, message);
   };
+
+  /** False once the socket has gone away (asked by a join that waited). */
+  get open(): boolean {
+    return this.state.name !== 'closed';
+  }
+
+  /**
+   * Charges a relay's fan-out (payload bytes × recipients) to this peer's budget; RELAY_LIMITED
+   * (charging nothing) when it is spent.
+   */
+  chargeRelay(bytes: number): void {
+    if (!this.relayLimiter.take(bytes)) {
+      throw new ProtocolError('RELAY_LIMITED', 'relay budget spent; retry in a moment');
+    }
+  }
 
   joined(): { room: Room; peer: Peer } {
     if (this.state.name !== 'joined') throw new ProtocolError('NOT_JOINED', 'join a room first');
@@ -105,7 +148,7 @@ export class Session {
       room.leave(peer);
       throw new ProtocolError('UNAVAILABLE', 'connection closed during join');
     }
-    const offClose = room.on('close', (reason) => this.onRoomClosed(reason));
+    const offClose = peer.on('close', (reason) => this.onPeerClosed(peer, reason));
     this.state = { name: 'joined', room, peer, offClose };
     this.log = this.log.child({ roomId: room.id, peerId: peer.id });
   }
@@ -124,11 +167,24 @@ export class Session {
     this.state = { name: 'closed' };
   }
 
-  private onRoomClosed(reason: RoomCloseReason): void {
-    if (this.state.name !== 'joined') return;
+  /** The room or the peer's worker went away under it: the client must join again. */
+  private onPeerClosed(peer: Peer, reason: PeerCloseReason): void {
+    if (this.state.name !== 'joined' || this.state.peer !== peer) return;
     this.state = { name: 'connected' };
-    if (reason !== 'EMPTY')
-      this.notify('reconnect', { reason: reason === 'SHUTDOWN' ? 'SHUTDOWN' : 'WORKER_DIED' });
+    if (reason !== 'LEFT') this.notify('reconnect', { reason });
+  }
+
+  /** Closes a socket whose unsent queue is full; its close makes its peer leave. */
+  private overflow(): void {
+    this.overflowed = true;
+    countRejected('BACKPRESSURE');
+    this.log.warn('socket stopped reading; closing it', { queued: this.queued });
+    // Not from inside the broadcast that found it full.
+    setImmediate(() => {
+      this.socket.disconnect(true);
+      // discard: drop the queue instead of waiting for a drain that will not come.
+      this.socket.conn.close(true);
+    });
   }
 
   private async dispatch(rawEvent: unknown, args: unknown[]): Promise<void> {

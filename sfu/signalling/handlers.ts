@@ -33,11 +33,12 @@ export const handlers: { [K in RequestName]: Handler<K> } = {
       const room = await session.registry.getOrCreate(roomId);
       const peerId = newPeerId();
       const notify = session.faults?.notifyFor(roomId, peerId, session.notify) ?? session.notify;
-      const peer = room.join(
+      const peer = await room.join(
         peerId,
         rtpCapabilities,
         notify,
         session.log.child({ roomId, peerId }),
+        () => session.open,
       );
       session.attach(room, peer);
       session.faults?.joined(room, peerId);
@@ -138,7 +139,9 @@ export const handlers: { [K in RequestName]: Handler<K> } = {
 
   relay: (session, { to, payload }) => {
     const { room, peer } = session.joined();
-    room.relay(peer, to, payload);
+    const targets = room.relayTargets(peer, to);
+    session.chargeRelay(payload.length * targets.length);
+    room.relay(peer, targets, payload);
     return {};
   },
 };

@@ -131,12 +131,13 @@ export class Faults {
       // The last real peer left: so does the ghost, or the room would never close.
       if (real.size === 0 && ghost) setImmediate(() => room.leave(ghost!));
     };
-    try {
-      ghost = room.join(ghostId, room.router.rtpCapabilities, notify, log.child({ ghostId }));
-      log.warn('ghost joined', { roomId: room.id, peerId: ghostId });
-    } catch (err) {
-      log.error('ghost could not join', err, { roomId: room.id });
-    }
+    room
+      .join(ghostId, room.router.rtpCapabilities, notify, log.child({ ghostId }))
+      .then((peer) => {
+        ghost = peer;
+        log.warn('ghost joined', { roomId: room.id, peerId: ghostId });
+      })
+      .catch((err: unknown) => log.error('ghost could not join', err, { roomId: room.id }));
   }
 
   /** Serves the plain client (index.html with the no-op transform script); false otherwise. */

@@ -38,27 +38,35 @@ export class ProducerTap {
   }
 
   private watch(room: Room): void {
-    let transport: Promise<types.DirectTransport> | undefined;
+    // One DirectTransport per router of the room: a producer is tapped where it lives.
+    const transports = new Map<types.Router, Promise<types.DirectTransport>>();
     room.on('newProducer', (producer) => {
-      transport ??= room.router.createDirectTransport();
+      const router = room.routerOf(producer.id) ?? room.router;
+      let transport = transports.get(router);
+      if (transport === undefined) {
+        transport = router.createDirectTransport();
+        transports.set(router, transport);
+        router.observer.once('close', () => transports.delete(router));
+      }
       transport
-        .then((t) => this.tap(room, t, producer))
+        .then((t) => this.tap(t, room.id, router, producer))
         .catch((err: unknown) => log.error('tap failed', err, { producerId: producer.id }));
     });
   }
 
   private async tap(
-    room: Room,
     transport: types.DirectTransport,
+    roomId: string,
+    router: types.Router,
     producer: types.Producer<ProducerData>,
   ): Promise<void> {
     const consumer = await transport.consume({
       producerId: producer.id,
-      rtpCapabilities: room.router.rtpCapabilities,
+      rtpCapabilities: router.rtpCapabilities,
       paused: false,
     });
     const entry: TappedProducer = {
-      roomId: room.id,
+      roomId,
       producerId: producer.id,
       peerId: producer.appData.peerId,
       kind: producer.kind,

@@ -29,6 +29,16 @@ export const ERROR_CODES = [
   'UNAVAILABLE',
   /** An unexpected server fault; the request changed nothing. */
   'INTERNAL',
+  /** A per-peer cap (transports, producers, consumers) is reached; close one first. */
+  'LIMIT_REACHED',
+  /** The peer's relay fan-out budget (payload bytes × recipients per second) is spent; retry later. */
+  'RELAY_LIMITED',
+  /** The server hosts as many rooms as it may; a new room cannot be opened here now. */
+  'SERVER_FULL',
+  /** Too many signalling connections from one client address (refused at connect). */
+  'TOO_MANY_CONNECTIONS',
+  /** The socket stopped reading: its queue of unsent messages hit the limit, so it was closed. */
+  'BACKPRESSURE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

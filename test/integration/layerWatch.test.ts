@@ -3,11 +3,12 @@
  * VP8 producer is fed over a PlainTransport; when the top layer stops while the lower one goes
  * on, the consumer's preferred spatial layer is capped to the lower one (mediasoup itself never
  * changes preferred layers: only LayerWatch can have done it); when the top layer comes back, the
- * receiver's own request is restored; a sender that stops entirely is not capped.
+ * receiver's own request is restored; a sender that stops entirely is not capped. Each case runs
+ * with the consumer on the producer's router and on another worker's, through a pipe.
  */
 import dgram from 'node:dgram';
 import type { types } from 'mediasoup';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LayerWatch } from '../../sfu/media/LayerWatch.js';
 import type { Sfu } from '../../sfu/Sfu.js';
 import { consumeToSocket, startSfu, until } from './harness/sfu.js';
@@ -16,7 +17,7 @@ let sfu: Sfu;
 const sockets: dgram.Socket[] = [];
 let watch: LayerWatch | null = null;
 beforeEach(async () => {
-  sfu = await startSfu();
+  sfu = await startSfu({ NUM_WORKERS: '2' });
 });
 afterEach(async () => {
   watch?.close();
@@ -62,7 +63,8 @@ function senderReport(ssrc: number, seq: number): Buffer {
   return sr;
 }
 
-async function setUp(): Promise<{
+/** `across`: the consumer is on worker 1, the producer on worker 0 (the room's home). */
+async function setUp(across: boolean): Promise<{
   consumer: types.Consumer;
   sending: Set<number>;
   capped: number[];
@@ -86,7 +88,13 @@ async function setUp(): Promise<{
   const sink = dgram.createSocket('udp4');
   sockets.push(sink);
   await new Promise<void>((r) => sink.bind(0, '127.0.0.1', r));
-  const consumer = await consumeToSocket(room.router, producer.id, sink);
+  let router = room.router;
+  if (across) {
+    router = await room.routerOn(sfu.pool.workers[1]!);
+    await room.pipes.acquire(producer, room.router, router);
+    expect(router).not.toBe(room.router);
+  }
+  const consumer = await consumeToSocket(router, producer.id, sink);
   expect(consumer.type).toBe('simulcast');
   watch = new LayerWatch(producer, { pollMs: 50, stallMs: 250, resumeMs: 400 });
   const capped: number[] = [];
@@ -110,55 +118,60 @@ async function setUp(): Promise<{
   return { consumer, sending, capped, stop: () => clearInterval(timer) };
 }
 
-it('caps consumers to the highest live layer when the top layer stops, and lifts the cap when it returns', async () => {
-  const { consumer, sending, capped, stop } = await setUp();
-  try {
-    await until(() => consumer.currentLayers?.spatialLayer === 1, 5000, 'top layer forwarded');
-    expect(watch!.currentCap).toBeNull();
+describe.each([
+  ['on the same worker', false],
+  ['on another worker, through a pipe', true],
+])('a consumer %s', (_where, across) => {
+  it('caps consumers to the highest live layer when the top layer stops, and lifts the cap when it returns', async () => {
+    const { consumer, sending, capped, stop } = await setUp(across);
+    try {
+      await until(() => consumer.currentLayers?.spatialLayer === 1, 5000, 'top layer forwarded');
+      expect(watch!.currentCap).toBeNull();
 
-    sending.delete(1); // the sender's browser drops its top layer
-    await until(() => consumer.preferredLayers?.spatialLayer === 0, 5000, 'cap to layer 0');
-    expect(watch!.currentCap).toBe(0);
-    await until(() => capped.length > 0, 1000, 'capped event'); // the room asks the sender for a key frame
-    expect(capped).toEqual([0]);
-    await until(() => consumer.currentLayers?.spatialLayer === 0, 5000, 'switched to layer 0');
+      sending.delete(1); // the sender's browser drops its top layer
+      await until(() => consumer.preferredLayers?.spatialLayer === 0, 5000, 'cap to layer 0');
+      expect(watch!.currentCap).toBe(0);
+      await until(() => capped.length > 0, 1000, 'capped event'); // the room asks the sender for a key frame
+      expect(capped).toEqual([0]);
+      await until(() => consumer.currentLayers?.spatialLayer === 0, 5000, 'switched to layer 0');
 
-    // The whole sender stalls for a moment (its machine is busy): the cap stays where it was.
-    sending.delete(0);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(watch!.currentCap).toBe(0);
-    expect(consumer.preferredLayers?.spatialLayer).toBe(0);
-    sending.add(0);
+      // The whole sender stalls for a moment (its machine is busy): the cap stays where it was.
+      sending.delete(0);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(watch!.currentCap).toBe(0);
+      expect(consumer.preferredLayers?.spatialLayer).toBe(0);
+      sending.add(0);
 
-    // The receiver asks for the top layer meanwhile: kept, but still capped while it is gone.
-    await watch!.setRequested(consumer, { spatialLayer: 1, temporalLayer: 0 });
-    expect(consumer.preferredLayers).toEqual({ spatialLayer: 0, temporalLayer: 0 });
+      // The receiver asks for the top layer meanwhile: kept, but still capped while it is gone.
+      await watch!.setRequested(consumer, { spatialLayer: 1, temporalLayer: 0 });
+      expect(consumer.preferredLayers).toEqual({ spatialLayer: 0, temporalLayer: 0 });
 
-    sending.add(1);
-    await until(() => consumer.preferredLayers?.spatialLayer === 1, 5000, 'cap lifted');
-    expect(consumer.preferredLayers).toEqual({ spatialLayer: 1, temporalLayer: 0 });
-    expect(watch!.currentCap).toBeNull();
+      sending.add(1);
+      await until(() => consumer.preferredLayers?.spatialLayer === 1, 5000, 'cap lifted');
+      expect(consumer.preferredLayers).toEqual({ spatialLayer: 1, temporalLayer: 0 });
+      expect(watch!.currentCap).toBeNull();
 
-    // A sender that goes quiet on every layer (paused, muted) is not a layer switch: nothing changes.
-    sending.clear();
-    await new Promise((r) => setTimeout(r, 600));
-    expect(watch!.currentCap).toBeNull();
-    expect(consumer.preferredLayers?.spatialLayer).toBe(1);
-    expect(capped).toEqual([0]); // one stop, one request: lifting and holding the cap ask nothing
-  } finally {
-    stop();
-  }
-});
+      // A sender that goes quiet on every layer (paused, muted) is not a layer switch: nothing changes.
+      sending.clear();
+      await new Promise((r) => setTimeout(r, 600));
+      expect(watch!.currentCap).toBeNull();
+      expect(consumer.preferredLayers?.spatialLayer).toBe(1);
+      expect(capped).toEqual([0]); // one stop, one request: lifting and holding the cap ask nothing
+    } finally {
+      stop();
+    }
+  });
 
-it('never caps while every layer keeps sending', async () => {
-  const { consumer, capped, stop } = await setUp();
-  try {
-    await until(() => consumer.currentLayers?.spatialLayer === 1, 5000, 'top layer forwarded');
-    await new Promise((r) => setTimeout(r, 800));
-    expect(watch!.currentCap).toBeNull();
-    expect(capped).toEqual([]);
-    expect(consumer.preferredLayers?.spatialLayer).toBe(1);
-  } finally {
-    stop();
-  }
+  it('never caps while every layer keeps sending', async () => {
+    const { consumer, capped, stop } = await setUp(across);
+    try {
+      await until(() => consumer.currentLayers?.spatialLayer === 1, 5000, 'top layer forwarded');
+      await new Promise((r) => setTimeout(r, 800));
+      expect(watch!.currentCap).toBeNull();
+      expect(capped).toEqual([]);
+      expect(consumer.preferredLayers?.spatialLayer).toBe(1);
+    } finally {
+      stop();
+    }
+  });
 });

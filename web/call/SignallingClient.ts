@@ -30,6 +30,17 @@ const log = createLogger('Signalling');
 export const REQUEST_TIMEOUT_MS = 10_000;
 export const CONNECT_TIMEOUT_MS = 8_000;
 
+/**
+ * A request the server refused for its rate (RATE_LIMITED, RELAY_LIMITED) changed nothing there
+ * and is sent again: after 250 ms, then twice as long each time (± 30 %, so the retries of a
+ * burst spread out), for up to this long in all. Joining a large room sends a few hundred
+ * requests at once; a refused consume that is never retried would lose that feed for the call.
+ */
+export const RETRY_REFUSED_FOR_MS = 10_000;
+const RETRY_FIRST_DELAY_MS = 250;
+const RETRY_MAX_DELAY_MS = 2_000;
+const RETRIED_CODES: ReadonlySet<SignallingErrorCode> = new Set(['RATE_LIMITED', 'RELAY_LIMITED']);
+
 export type SignallingErrorCode =
   ErrorCode | 'TIMEOUT' | 'DISCONNECTED' | 'BAD_RESPONSE' | 'UNREACHABLE';
 
@@ -122,10 +133,30 @@ export class SignallingClient extends Emitter<Events> {
     (this.handlers as Record<K, (message: NotificationOf<K>) => void>)[name] = handler;
   }
 
+  /** Sends a request; one refused for the server's rate limits is retried (see above). */
   async request<K extends RequestName>(
     name: K,
     data: RequestOf<K>,
     timeoutMs = REQUEST_TIMEOUT_MS,
+  ): Promise<ResponseOf<K>> {
+    const giveUpAt = Date.now() + RETRY_REFUSED_FOR_MS;
+    for (let delay = RETRY_FIRST_DELAY_MS; ; delay = Math.min(RETRY_MAX_DELAY_MS, delay * 2)) {
+      try {
+        return await this.requestOnce(name, data, timeoutMs);
+      } catch (err) {
+        const wait = delay * (0.7 + 0.6 * Math.random());
+        if (!(err instanceof SignallingError) || !RETRIED_CODES.has(err.code)) throw err;
+        if (this.closed || Date.now() + wait > giveUpAt) throw err;
+        log.debug('request refused for rate; retrying', { request: name, code: err.code });
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
+  private async requestOnce<K extends RequestName>(
+    name: K,
+    data: RequestOf<K>,
+    timeoutMs: number,
   ): Promise<ResponseOf<K>> {
     if (this.closed) throw new SignallingError('DISCONNECTED', 'signalling closed');
     if (!this.socket.connected) throw new SignallingError('DISCONNECTED', `${name}: not connected`);

@@ -121,7 +121,9 @@ export async function startSfu(options: SfuOptions = {}): Promise<TestSfu> {
   const sfu = await Sfu.start(
     loadConfig({
       PORT: String(options.port ?? 0),
-      NUM_WORKERS: '1',
+      // BLINDCALL_E2E_WORKERS=2 runs the calls across two workers (peers placed on both, media
+      // through pipes); one worker by default keeps the suite light on small machines.
+      NUM_WORKERS: process.env.BLINDCALL_E2E_WORKERS ?? '1',
       RTC_PORT: String(rtcPort),
       WEB_ROOT: options.webRoot ?? ensureWebBuild(),
       LOG_LEVEL: 'warn',

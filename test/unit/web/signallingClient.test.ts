@@ -86,6 +86,32 @@ describe('SignallingClient', () => {
     expect(err).toMatchObject({ code: 'ROOM_FULL', message: 'room is full (2 participants)' });
   });
 
+  it('retries a request refused for rate until it passes, and nothing else', async () => {
+    const attempts = new Map<string, number>();
+    answer = (event) => {
+      const n = (attempts.get(event) ?? 0) + 1;
+      attempts.set(event, n);
+      if (event === 'leave' && n <= 3)
+        return { ok: false, error: { code: 'RATE_LIMITED', message: 'slow down' } };
+      if (event === 'relay' && n === 1)
+        return { ok: false, error: { code: 'RELAY_LIMITED', message: 'budget spent' } };
+      if (event === 'restartIce')
+        return { ok: false, error: { code: 'NOT_FOUND', message: 'no transport' } };
+      return { ok: true, data: {} };
+    };
+    await client.connect();
+    await expect(client.request('leave', {})).resolves.toEqual({});
+    expect(attempts.get('leave')).toBe(4);
+    await expect(
+      client.request('relay', { to: null, payload: new Uint8Array([1]) }),
+    ).resolves.toEqual({});
+    expect(attempts.get('relay')).toBe(2);
+    await expect(client.request('restartIce', { transportId: 't1' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    expect(attempts.get('restartIce')).toBe(1);
+  });
+
   it('times out a request the server never answers', async () => {
     answer = () => undefined;
     await client.connect();
