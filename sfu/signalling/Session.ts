@@ -15,7 +15,9 @@ import type {
   ServerToClientEvents,
 } from '../../shared/protocol/index.js';
 import { isRequestName, ProtocolError, requests, validate } from '../../shared/protocol/index.js';
+import type { TurnConfig } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { SessionMetrics } from '../metrics.js';
 import type { Faults } from '../testing/Faults.js';
 import type { Peer } from '../rooms/Peer.js';
 import type { Room, RoomCloseReason } from '../rooms/Room.js';
@@ -32,6 +34,9 @@ export interface SessionDeps {
   log: Logger;
   /** TEST-ONLY (sfu/testing/Faults.ts); null in production. */
   faults?: Faults | null;
+  /** TURN servers whose credentials joining peers get; null or absent: none. */
+  turn?: TurnConfig | null;
+  metrics: SessionMetrics;
 }
 
 type State =
@@ -40,17 +45,12 @@ type State =
   | { name: 'joined'; room: Room; peer: Peer; offClose: () => void }
   | { name: 'closed' };
 
-/** Counters for /metrics. */
-export const sessionStats = { rejected: new Map<string, number>() };
-
-function countRejected(code: string): void {
-  sessionStats.rejected.set(code, (sessionStats.rejected.get(code) ?? 0) + 1);
-}
-
 export class Session {
   readonly registry: RoomRegistry;
   readonly routerRtpCapabilities: types.RtpCapabilities;
   readonly faults: Faults | null;
+  readonly turn: TurnConfig | null;
+  readonly metrics: SessionMetrics;
   log: Logger;
   private state: State = { name: 'connected' };
   private readonly limiter: RateLimiter;
@@ -62,6 +62,8 @@ export class Session {
     this.registry = deps.registry;
     this.routerRtpCapabilities = deps.routerRtpCapabilities;
     this.faults = deps.faults ?? null;
+    this.turn = deps.turn ?? null;
+    this.metrics = deps.metrics;
     this.log = deps.log.child({ socketId: socket.id });
     this.limiter = new RateLimiter(deps.rateLimit.perSecond, deps.rateLimit.burst);
     // A raw socket.io packet can name its event with any JSON value, not only a string.
@@ -116,6 +118,7 @@ export class Session {
     offClose();
     this.state = { name: 'connected' };
     room.leave(peer);
+    this.metrics.left();
   }
 
   /** Idempotent. */
@@ -127,8 +130,11 @@ export class Session {
   private onRoomClosed(reason: RoomCloseReason): void {
     if (this.state.name !== 'joined') return;
     this.state = { name: 'connected' };
-    if (reason !== 'EMPTY')
-      this.notify('reconnect', { reason: reason === 'SHUTDOWN' ? 'SHUTDOWN' : 'WORKER_DIED' });
+    if (reason === 'EMPTY') return;
+    const told = reason === 'SHUTDOWN' ? 'SHUTDOWN' : 'WORKER_DIED';
+    this.metrics.left();
+    this.metrics.reconnectSent(told);
+    this.notify('reconnect', { reason: told });
   }
 
   private async dispatch(rawEvent: unknown, args: unknown[]): Promise<void> {
@@ -138,8 +144,11 @@ export class Session {
       typeof args[args.length - 1] === 'function'
         ? (args[args.length - 1] as (r: Ack<unknown>) => void)
         : undefined;
+    const started = performance.now();
     const reply = (response: Ack<unknown>): void => {
-      if (!response.ok) countRejected(response.error.code);
+      const seconds = (performance.now() - started) / 1000;
+      this.metrics.requestDone(event, seconds, response.ok ? null : response.error.code);
+      if (response.ok && event === 'join') this.metrics.joined(seconds);
       if (ack) ack(response);
       else if (!response.ok)
         this.log.debug('request without ack refused', { event, code: response.error.code });
