@@ -1,5 +1,6 @@
 // Browsers for the end-to-end tests: Debian's Chromium and Firefox ESR packages, never a
-// downloaded browser build. As root the missing packages are installed with apt-get; otherwise
+// downloaded browser build; and Debian's coturn (`turnserver`), which the TURN tests start on
+// loopback (its system service is never enabled or started by us). As root the missing packages are installed with apt-get; otherwise
 // the set-up stops and prints the one apt-get line to run. Builtins only (runs before
 // node_modules may exist). Called from scripts/setup.mjs --browser.
 
@@ -26,6 +27,14 @@ export const BROWSERS = [
     packages: ['redis-server'],
     afterInstall: () =>
       spawnSync('systemctl', ['disable', '--now', 'redis-server'], { stdio: 'ignore' }),
+  },
+  {
+    name: 'turnserver',
+    path: process.env.TURNSERVER_PATH ?? '/usr/bin/turnserver',
+    packages: ['coturn'],
+    // Debian's package may enable and start a system-wide coturn on port 3478; the tests start
+    // their own, so stop that one and keep it off (best effort: there may be no systemd).
+    afterInstall: () => spawnSync('systemctl', ['disable', '--now', 'coturn'], { stdio: 'ignore' }),
   },
 ];
 

@@ -3,13 +3,14 @@
  * the web client, /healthz and /metrics. `Sfu.start(config)` brings it all up; `close()` shuts it
  * down gracefully (peers are told to reconnect, then sockets, HTTP and workers close).
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { version as mediasoupVersion, type types } from 'mediasoup';
 import { Server as SocketServer } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../shared/protocol/index.js';
-import { SOCKET_MAX_BYTES } from '../shared/protocol/index.js';
+import { requests, SOCKET_MAX_BYTES } from '../shared/protocol/index.js';
 import type { SfuConfig } from './config.js';
 import { clientHeaders } from './http/clientHeaders.js';
 import { OriginPolicy } from './http/OriginPolicy.js';
@@ -18,7 +19,7 @@ import { loadTls } from './http/tls.js';
 import { createLogger, setLogLevel } from './logger.js';
 import { MEDIA_CODECS } from './media/codecs.js';
 import { WorkerPool } from './media/WorkerPool.js';
-import { renderMetrics } from './metrics.js';
+import { Metrics } from './metrics.js';
 import { RoomRegistry } from './rooms/RoomRegistry.js';
 import { AddressLimit } from './signalling/AddressLimit.js';
 import { Session } from './signalling/Session.js';
@@ -34,6 +35,9 @@ export class Sfu {
   readonly connections: AddressLimit;
   readonly httpServer: http.Server | https.Server;
   readonly io: SocketServer<ClientToServerEvents, ServerToClientEvents>;
+  readonly metrics: Metrics;
+  /** The separate /metrics listener (METRICS_PORT), or null when /metrics is on the main port. */
+  readonly metricsServer: http.Server | null;
   /** TEST-ONLY recorder of forwarded RTP; null unless BLINDCALL_TEST_HOOKS=1. */
   readonly tap: ProducerTap | null;
   /** TEST-ONLY deliberate misbehaviour; null unless BLINDCALL_TEST_FAULTS is set with the hooks. */
@@ -42,6 +46,8 @@ export class Sfu {
   readonly origins: OriginPolicy;
   /** Base URL, known once listening. */
   url = '';
+  /** Base URL of the separate /metrics listener, or '' without one. */
+  metricsUrl = '';
 
   private constructor(
     readonly config: SfuConfig,
@@ -55,6 +61,21 @@ export class Sfu {
     this.faults = faults;
     const files = new StaticFiles(config.webRoot, clientHeaders());
     this.origins = new OriginPolicy(config.allowedOrigins);
+    this.metrics = new Metrics(
+      pool,
+      registry,
+      new Set(Object.keys(requests)),
+      () => this.sessions.size,
+    );
+    this.metricsServer = config.metrics.listen
+      ? http.createServer((req, res) => {
+          this.serveMetricsOnly(req, res).catch((err: unknown) => {
+            log.error('metrics request failed', err);
+            if (!res.headersSent) res.writeHead(500);
+            res.end();
+          });
+        })
+      : null;
     const onRequest: http.RequestListener = (req, res) => {
       this.handleHttp(req, res, files).catch((err: unknown) => {
         log.error('http request failed', err, { path: req.url?.slice(0, 200) });
@@ -96,6 +117,8 @@ export class Sfu {
         maxQueued: config.maxQueuedMessages,
         log: createLogger('Session'),
         faults,
+        turn: config.turn,
+        metrics: this.metrics,
       });
       this.sessions.add(session);
       socket.on('disconnect', () => this.sessions.delete(session));
@@ -134,6 +157,22 @@ export class Sfu {
         resolve();
       });
     });
+    const metricsServer = this.metricsServer;
+    const metricsListen = this.config.metrics.listen;
+    if (metricsServer && metricsListen) {
+      await new Promise<void>((resolve, reject) => {
+        metricsServer.once('error', reject);
+        metricsServer.listen(metricsListen.port, metricsListen.host, () => {
+          metricsServer.off('error', reject);
+          resolve();
+        });
+      }).catch((err: unknown) => {
+        this.httpServer.close();
+        throw err;
+      });
+      const h = metricsListen.host.includes(':') ? `[${metricsListen.host}]` : metricsListen.host;
+      this.metricsUrl = `http://${h}:${(metricsServer.address() as AddressInfo).port}`;
+    }
     const bound = (this.httpServer.address() as AddressInfo).port;
     const shownHost = host === '0.0.0.0' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
     this.url = `${this.config.tls ? 'https' : 'http'}://${shownHost}:${bound}`;
@@ -142,6 +181,8 @@ export class Sfu {
       workers: this.config.numWorkers,
       rtcPort: this.config.rtcPort,
       announcedAddress: this.config.announcedAddress,
+      metrics: this.metricsUrl || 'same port',
+      turn: this.config.turn ? this.config.turn.urls.length : 0,
     });
   }
 
@@ -160,6 +201,11 @@ export class Sfu {
         void this.io.close(() => resolve());
       });
       this.httpServer.closeAllConnections?.();
+      if (this.metricsServer) {
+        const server = this.metricsServer;
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+      }
       await this.pool.close();
       log.info('stopped');
     })();
@@ -198,18 +244,49 @@ export class Sfu {
       return;
     }
     if (pathname === '/metrics') {
-      const body = await renderMetrics(this.pool, this.registry, this.sessions.size);
-      res.writeHead(200, {
-        'content-type': 'text/plain; version=0.0.4; charset=utf-8',
-        'cache-control': 'no-store',
-      });
-      res.end(body);
+      // With METRICS_PORT, /metrics lives on its own listener only.
+      if (this.metricsServer) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      else await this.serveMetrics(req, res);
       return;
     }
     if (this.faults && (await this.faults.serveHttp(res, req, pathname, this.config.webRoot)))
       return;
     await files.serve(req, res, pathname);
   }
+
+  /** The separate metrics listener: /metrics and nothing else. */
+  private async serveMetricsOnly(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): Promise<void> {
+    const pathname = (req.url ?? '/').split('?')[0];
+    if (pathname !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    await this.serveMetrics(req, res);
+  }
+
+  private async serveMetrics(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const token = this.config.metrics.token;
+    if (token !== null && !bearerMatches(req.headers.authorization, token)) {
+      res
+        .writeHead(401, { 'www-authenticate': 'Bearer', 'content-type': 'text/plain' })
+        .end('metrics need a bearer token');
+      return;
+    }
+    const body = await this.metrics.render();
+    res.writeHead(200, { 'content-type': this.metrics.contentType, 'cache-control': 'no-store' });
+    res.end(body);
+  }
+}
+
+/** Constant-time comparison of `Authorization: Bearer <token>` (hashed, so lengths match). */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const match = /^Bearer (\S+)$/.exec(header ?? '');
+  if (!match) return false;
+  const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+  return timingSafeEqual(digest(match[1]!), digest(token));
 }
 
 /**

@@ -45,6 +45,26 @@ export interface SfuConfig {
   testHooks: boolean;
   /** Test-only faults (sfu/testing/Faults.ts), only with testHooks; null otherwise. */
   testFaults: string | null;
+  /** TURN servers that share a secret with the SFU (coturn `use-auth-secret`); null: no TURN. */
+  turn: TurnConfig | null;
+  /** Where /metrics is served and whether it needs a bearer token. */
+  metrics: MetricsConfig;
+}
+
+export interface TurnConfig {
+  /** `turn:` / `turns:` URLs handed to clients, e.g. `turns:turn.example.org:443?transport=tcp`. */
+  urls: string[];
+  /** coturn's `static-auth-secret`: the key of the credentials' HMAC. Never logged. */
+  secret: Uint8Array;
+  /** How long an issued credential is valid, in seconds. */
+  ttlSeconds: number;
+}
+
+export interface MetricsConfig {
+  /** null: /metrics is served on the main port; otherwise only on this separate listener. */
+  listen: { host: string; port: number } | null;
+  /** When set, /metrics wants `Authorization: Bearer <token>`. Never logged. */
+  token: string | null;
 }
 
 /**
@@ -147,6 +167,49 @@ function defaultWebRoot(): string {
   return new URL(compiled ? '../../web' : '../dist/web', import.meta.url).pathname;
 }
 
+/**
+ * RFC 7065 TURN URIs: `turn:` or `turns:`, a host (name, IPv4 or bracketed IPv6), an optional
+ * port and an optional `?transport=udp|tcp`.
+ */
+const TURN_URL = /^turns?:(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?(\?transport=(udp|tcp))?$/;
+/** Longest TURN shared secret accepted (coturn reads at most a line). */
+const TURN_SECRET_MAX = 256;
+
+function turnConfig(env: Env): TurnConfig | null {
+  const rawUrls = str(env, 'TURN_URLS', '');
+  const secret = str(env, 'TURN_SECRET', '');
+  if (rawUrls === '' && secret === '') return null;
+  if (rawUrls === '') throw new ConfigError('TURN_URLS', 'set TURN_URLS together with TURN_SECRET');
+  if (secret === '')
+    throw new ConfigError('TURN_SECRET', 'set TURN_SECRET together with TURN_URLS');
+  const urls = rawUrls.split(',').map((u) => u.trim());
+  if (urls.length > 8) throw new ConfigError('TURN_URLS', 'at most 8 URLs');
+  for (const url of urls) {
+    if (!TURN_URL.test(url))
+      throw new ConfigError('TURN_URLS', `not a turn: or turns: URL: ${shown(url)}`);
+  }
+  // Never echo the secret itself in an error.
+  if (secret.length < 16 || secret.length > TURN_SECRET_MAX)
+    throw new ConfigError('TURN_SECRET', `must be 16 to ${TURN_SECRET_MAX} characters long`);
+  return {
+    urls,
+    secret: new TextEncoder().encode(secret),
+    ttlSeconds: int(env, 'TURN_CREDENTIAL_TTL', 86_400, 60, 7 * 86_400),
+  };
+}
+
+function metricsConfig(env: Env, host: string): MetricsConfig {
+  const port = int(env, 'METRICS_PORT', 0, 0, 65535);
+  const rawToken = str(env, 'METRICS_TOKEN', '');
+  // Printable ASCII without spaces: it travels in an HTTP header. Never echo it in an error.
+  if (rawToken !== '' && !/^[\x21-\x7e]{16,256}$/.test(rawToken))
+    throw new ConfigError('METRICS_TOKEN', 'must be 16 to 256 printable characters, no spaces');
+  return {
+    listen: port === 0 ? null : { host: hostOrIp(env, 'METRICS_HOST', host), port },
+    token: rawToken === '' ? null : rawToken,
+  };
+}
+
 export function loadConfig(env: Env = process.env): SfuConfig {
   const host = hostOrIp(env, 'HOST', '127.0.0.1');
   const port = int(env, 'PORT', 3000, 0, 65535);
@@ -219,5 +282,7 @@ export function loadConfig(env: Env = process.env): SfuConfig {
       env.BLINDCALL_TEST_HOOKS === '1' && env.BLINDCALL_TEST_FAULTS
         ? env.BLINDCALL_TEST_FAULTS
         : null,
+    turn: turnConfig(env),
+    metrics: metricsConfig(env, host),
   };
 }

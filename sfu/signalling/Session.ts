@@ -19,7 +19,9 @@ import type {
   ServerToClientEvents,
 } from '../../shared/protocol/index.js';
 import { isRequestName, ProtocolError, requests, validate } from '../../shared/protocol/index.js';
+import type { TurnConfig } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { SessionMetrics } from '../metrics.js';
 import type { Faults } from '../testing/Faults.js';
 import type { Peer, PeerCloseReason } from '../rooms/Peer.js';
 import type { Room } from '../rooms/Room.js';
@@ -40,6 +42,9 @@ export interface SessionDeps {
   log: Logger;
   /** TEST-ONLY (sfu/testing/Faults.ts); null in production. */
   faults?: Faults | null;
+  /** TURN servers whose credentials joining peers get; null or absent: none. */
+  turn?: TurnConfig | null;
+  metrics: SessionMetrics;
 }
 
 type State =
@@ -48,17 +53,12 @@ type State =
   | { name: 'joined'; room: Room; peer: Peer; offClose: () => void }
   | { name: 'closed' };
 
-/** Counters for /metrics. */
-export const sessionStats = { rejected: new Map<string, number>() };
-
-function countRejected(code: string): void {
-  sessionStats.rejected.set(code, (sessionStats.rejected.get(code) ?? 0) + 1);
-}
-
 export class Session {
   readonly registry: RoomRegistry;
   readonly routerRtpCapabilities: types.RtpCapabilities;
   readonly faults: Faults | null;
+  readonly turn: TurnConfig | null;
+  readonly metrics: SessionMetrics;
   log: Logger;
   private state: State = { name: 'connected' };
   private readonly limiter: RateLimiter;
@@ -79,6 +79,8 @@ export class Session {
     this.registry = deps.registry;
     this.routerRtpCapabilities = deps.routerRtpCapabilities;
     this.faults = deps.faults ?? null;
+    this.turn = deps.turn ?? null;
+    this.metrics = deps.metrics;
     this.log = deps.log.child({ socketId: socket.id });
     this.limiter = new RateLimiter(deps.rateLimit.perSecond, deps.rateLimit.burst);
     this.relayLimiter = new RateLimiter(deps.relayBudget.perSecond, deps.relayBudget.burst);
@@ -159,6 +161,7 @@ export class Session {
     offClose();
     this.state = { name: 'connected' };
     room.leave(peer);
+    this.metrics.left();
   }
 
   /** Idempotent. */
@@ -171,13 +174,16 @@ export class Session {
   private onPeerClosed(peer: Peer, reason: PeerCloseReason): void {
     if (this.state.name !== 'joined' || this.state.peer !== peer) return;
     this.state = { name: 'connected' };
-    if (reason !== 'LEFT') this.notify('reconnect', { reason });
+    if (reason === 'LEFT') return;
+    this.metrics.left();
+    this.metrics.reconnectSent(reason);
+    this.notify('reconnect', { reason });
   }
 
   /** Closes a socket whose unsent queue is full; its close makes its peer leave. */
   private overflow(): void {
     this.overflowed = true;
-    countRejected('BACKPRESSURE');
+    this.metrics.socketRefused('BACKPRESSURE');
     this.log.warn('socket stopped reading; closing it', { queued: this.queued });
     // Not from inside the broadcast that found it full.
     setImmediate(() => {
@@ -194,8 +200,11 @@ export class Session {
       typeof args[args.length - 1] === 'function'
         ? (args[args.length - 1] as (r: Ack<unknown>) => void)
         : undefined;
+    const started = performance.now();
     const reply = (response: Ack<unknown>): void => {
-      if (!response.ok) countRejected(response.error.code);
+      const seconds = (performance.now() - started) / 1000;
+      this.metrics.requestDone(event, seconds, response.ok ? null : response.error.code);
+      if (response.ok && event === 'join') this.metrics.joined(seconds);
       if (ack) ack(response);
       else if (!response.ok)
         this.log.debug('request without ack refused', { event, code: response.error.code });

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { RequestName, RequestOf, ResponseOf } from '../../shared/protocol/index.js';
 import { ProtocolError } from '../../shared/protocol/index.js';
 import { capabilitiesForClient } from '../media/wireTypes.js';
+import { iceServersFor } from '../turn/credentials.js';
 import type { Session } from './Session.js';
 
 export type Handler<K extends RequestName> = (
@@ -42,11 +43,14 @@ export const handlers: { [K in RequestName]: Handler<K> } = {
       );
       session.attach(room, peer);
       session.faults?.joined(room, peerId);
+      const iceServers = iceServersFor(session.turn, peerId);
       return {
         peerId,
         peers: [...room.peers.keys()].filter((id) => id !== peerId).map((id) => ({ peerId: id })),
         producers: room.existingProducers(peer),
         maxPeers: room.maxPeers,
+        // Absent without TURN, so such a join response is exactly what it was before TURN.
+        ...(iceServers.length > 0 ? { iceServers } : {}),
       };
     } finally {
       session.endJoin();
@@ -134,6 +138,13 @@ export const handlers: { [K in RequestName]: Handler<K> } = {
     const consumer = session.joined().peer.consumer(consumerId);
     if (consumer.kind !== 'video') throw new ProtocolError('INVALID_STATE', 'not a video consumer');
     await consumer.requestKeyFrame();
+    return {};
+  },
+
+  reportDecryptFailures: (session, { counts }) => {
+    // Only a joined peer has frames to fail on; the report carries nothing but reasons and counts.
+    session.joined();
+    session.metrics.decryptFailures(counts);
     return {};
   },
 

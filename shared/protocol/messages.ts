@@ -60,6 +60,40 @@ const dtlsParameters = opaqueObject<DtlsParameters>({ maxBytes: MEDIA_PARAMS_MAX
 const iceParameters = opaqueObject<IceParameters>({ maxBytes: MEDIA_PARAMS_MAX_BYTES });
 const empty = object({});
 
+/**
+ * A TURN server for the client's `iceServers`, with short-lived credentials the SFU made for this
+ * join (sfu/turn/credentials.ts). Only turn:/turns: URLs: a client never gets told to use
+ * anything else.
+ */
+const iceServer = object({
+  urls: array(string({ min: 6, max: 256, pattern: /^turns?:[^\s]+$/ }), { max: 8 }),
+  username: string({ min: 1, max: 128 }),
+  credential: string({ min: 1, max: 128 }),
+});
+export type IceServer = Infer<typeof iceServer>;
+
+/**
+ * Why a received frame could not be decrypted, as the client counts them (web/e2ee DropReason,
+ * without CLOSED, which is the receiver's own shutdown). A closed list, so the server's counter
+ * has a bounded set of labels.
+ */
+export const DECRYPT_FAILURE_REASONS = [
+  'UNKNOWN_KID',
+  'AUTH_FAILED',
+  'REPLAY',
+  'MALFORMED',
+  'NO_SENDER_KEY',
+  'KEY_REUSE',
+  'BAD_KEY',
+  'COUNTER_EXHAUSTED',
+  'EMPTY',
+  'WRONG_SENDER',
+  'INTERNAL',
+] as const;
+export type DecryptFailureReason = (typeof DECRYPT_FAILURE_REASONS)[number];
+/** Largest count one report may carry (a report is sent at most every few seconds). */
+export const DECRYPT_REPORT_MAX_COUNT = 1_000_000;
+
 const producerInfo = object({ producerId: mediaId, peerId: id, kind, source, paused: boolean });
 export type ProducerInfo = Infer<typeof producerInfo>;
 
@@ -78,6 +112,8 @@ export const requests = {
       peers: array(object({ peerId: id }), { max: 1000 }),
       producers: array(producerInfo, { max: 3000 }),
       maxPeers: integer({ min: 1, max: 10_000 }),
+      /** TURN servers with credentials for this join; empty when the SFU has no TURN. */
+      iceServers: optional(array(iceServer, { max: 1 })),
     }),
   },
   /** Leave the room; the connection stays open and may join again. */
@@ -144,6 +180,23 @@ export const requests = {
    */
   relay: {
     request: object({ to: nullable(id), payload: bytes({ min: 1, max: RELAY_MAX_BYTES }) }),
+    response: empty,
+  },
+  /**
+   * Frames this client could not decrypt since its last report, by reason only: no peer, key or
+   * frame ids. The server adds them to a counter for operators (`/metrics`) and keeps nothing
+   * else.
+   */
+  reportDecryptFailures: {
+    request: object({
+      counts: array(
+        object({
+          reason: literal<DecryptFailureReason>(...DECRYPT_FAILURE_REASONS),
+          count: integer({ min: 1, max: DECRYPT_REPORT_MAX_COUNT }),
+        }),
+        { max: DECRYPT_FAILURE_REASONS.length },
+      ),
+    }),
     response: empty,
   },
 } satisfies Record<string, { request: Schema<unknown>; response: Schema<unknown> }>;

@@ -42,12 +42,12 @@ export async function census(sfu: Sfu): Promise<Census> {
     msWebRtcTransports += (await slot.webRtcServer.dump()).webRtcTransportIds.length;
   }
   return {
-    rooms: metric(text, 'sfu_rooms'),
-    peers: metric(text, 'sfu_peers'),
-    sockets: metric(text, 'sfu_sockets'),
-    transports: metric(text, 'sfu_transports'),
-    producers: metric(text, 'sfu_producers'),
-    consumers: metric(text, 'sfu_consumers'),
+    rooms: metric(text, 'blindcall_rooms'),
+    peers: metric(text, 'blindcall_peers'),
+    sockets: metric(text, 'blindcall_sockets'),
+    transports: metric(text, 'blindcall_transports'),
+    producers: metric(text, 'blindcall_producers'),
+    consumers: metric(text, 'blindcall_consumers'),
     msRouters,
     msWebRtcTransports,
     msHandlers,

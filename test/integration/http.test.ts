@@ -2,6 +2,7 @@
  * The SFU's HTTP surface: /healthz, Prometheus /metrics, the web client's routes and the
  * placeholder page, path traversal, and config errors.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,14 +36,18 @@ describe('http', () => {
     await c.ok('createTransport', { direction: 'recv' });
     await c.raw('nope', {});
     const metrics = await (await fetch(`${sfu.url}/metrics`)).text();
-    expect(metrics).toContain('# TYPE sfu_rooms gauge');
-    expect(metrics).toMatch(/^sfu_rooms 1$/m);
-    expect(metrics).toMatch(/^sfu_peers 1$/m);
-    expect(metrics).toMatch(/^sfu_transports 1$/m);
-    expect(metrics).toMatch(/^sfu_producers 0$/m);
-    expect(metrics).toMatch(/^sfu_consumers 0$/m);
-    expect(metrics).toMatch(/^sfu_worker_cpu_seconds_total\{worker="0",pid="\d+"\} [\d.]+$/m);
-    expect(metrics).toMatch(/^sfu_requests_rejected_total\{code="UNKNOWN_EVENT"\} \d+$/m);
+    expect(metrics).toContain('# TYPE blindcall_rooms gauge');
+    expect(metrics).toMatch(/^blindcall_rooms 1$/m);
+    expect(metrics).toMatch(/^blindcall_peers 1$/m);
+    expect(metrics).toMatch(/^blindcall_transports 1$/m);
+    expect(metrics).toMatch(/^blindcall_producers 0$/m);
+    expect(metrics).toMatch(/^blindcall_consumers 0$/m);
+    expect(metrics).toMatch(/^blindcall_worker_cpu_seconds_total\{worker="0"\} [\d.]+$/m);
+    expect(metrics).toMatch(/^blindcall_requests_refused_total\{code="UNKNOWN_EVENT"\} 1$/m);
+    // Every family is ours, and nothing is labelled with a process id.
+    for (const line of metrics.split('\n').filter((l) => l !== '' && !l.startsWith('#')))
+      expect(line).toMatch(/^blindcall_/);
+    expect(metrics).not.toContain('pid=');
     c.close();
   });
 
@@ -71,6 +76,37 @@ describe('http', () => {
     const res = await fetch(sfu.url + '/');
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('npm run build');
+  });
+});
+
+/** Runs the container healthcheck (sfu/healthcheck.ts) with `env`; resolves with its exit code. */
+function healthcheck(env: Record<string, string>): Promise<number> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', path.resolve(import.meta.dirname, '../../sfu/healthcheck.ts')],
+      { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 },
+      (err) => resolve(err ? Number((err as { code?: number }).code ?? 1) : 0),
+    );
+  });
+}
+
+describe('container healthcheck', () => {
+  it('speaks HTTPS to a TLS server, HTTP to a plain one, and fails when nothing answers', async () => {
+    sfu = await startSfu({ TLS: 'self-signed' });
+    const port = new URL(sfu.url).port;
+    expect(sfu.url).toMatch(/^https:/);
+    // The same environment the server was started with, HOST as in the image (every address).
+    expect(await healthcheck({ HOST: '0.0.0.0', PORT: port, TLS: 'self-signed' })).toBe(0);
+    // Plain HTTP to a TLS port is what the old healthcheck did: it fails.
+    expect(await healthcheck({ HOST: '0.0.0.0', PORT: port })).toBe(1);
+    await sfu.close();
+    sfu = await startSfu();
+    const plainPort = new URL(sfu.url).port;
+    expect(await healthcheck({ HOST: '127.0.0.1', PORT: plainPort })).toBe(0);
+    await sfu.close();
+    sfu = undefined;
+    expect(await healthcheck({ HOST: '127.0.0.1', PORT: plainPort })).toBe(1);
   });
 });
 

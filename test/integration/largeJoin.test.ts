@@ -20,10 +20,9 @@ import { afterEach, expect, it } from 'vitest';
 import type { Ack, ResponseOf } from '../../shared/protocol/index.js';
 import { DEFAULT_RATE_LIMIT } from '../../sfu/config.js';
 import type { Sfu } from '../../sfu/Sfu.js';
-import { sessionStats } from '../../sfu/signalling/Session.js';
 import { SignallingClient } from '../../web/call/SignallingClient.js';
 import { DTLS_PARAMETERS, rtpParameters } from '../fuzz/signallingOps.js';
-import { joinRoom, startSfu, TestClient } from './harness/sfu.js';
+import { joinRoom, refusedCount, startSfu, TestClient } from './harness/sfu.js';
 
 const PARTICIPANTS = 50;
 let sfu: Sfu;
@@ -129,7 +128,7 @@ it('under a tighter limit, the web client retries what is refused and gets every
   // A burst far below the join's 303 requests, refilled at 100/s.
   sfu = await startSfu({ RATE_LIMIT_BURST: '60', RATE_LIMIT_PER_SECOND: '100' });
   await fillRoom('tight');
-  const refusedBefore = sessionRefusals();
+  const refusedBefore = await refusedCount(sfu, 'RATE_LIMITED');
   const signalling = new SignallingClient(sfu.url);
   try {
     await signalling.connect();
@@ -147,12 +146,8 @@ it('under a tighter limit, the web client retries what is refused and gets every
     expect(me.consumers.size).toBe(98);
     expect([...me.consumers.values()].every((k) => !k.paused)).toBe(true);
     // The server did refuse some: the retries are what got them through.
-    expect(sessionRefusals()).toBeGreaterThan(refusedBefore);
+    expect(await refusedCount(sfu, 'RATE_LIMITED')).toBeGreaterThan(refusedBefore);
   } finally {
     signalling.close();
   }
 });
-
-function sessionRefusals(): number {
-  return sessionStats.rejected.get('RATE_LIMITED') ?? 0;
-}

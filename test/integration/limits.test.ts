@@ -9,10 +9,9 @@ import { randomBytes } from 'node:crypto';
 import { io } from 'socket.io-client';
 import { afterEach, expect, it } from 'vitest';
 import type { Sfu } from '../../sfu/Sfu.js';
-import { sessionStats } from '../../sfu/signalling/Session.js';
 import { census } from '../fuzz/census.js';
 import { rtpParameters } from '../fuzz/signallingOps.js';
-import { joinRoom, startSfu, TestClient, until } from './harness/sfu.js';
+import { joinRoom, refusedCount, startSfu, TestClient, until } from './harness/sfu.js';
 
 let sfu: Sfu | null = null;
 const clients: TestClient[] = [];
@@ -252,7 +251,7 @@ it('closes a socket that stops reading once its queue is full (BACKPRESSURE)', a
     const room = sfu.registry.rooms.get('stall')!;
     await until(() => room.peers.size === 2, 5000, 'stalled peer joined');
     const to = [...room.peers.keys()].find((id) => id !== ja.peerId)!;
-    const before = sessionStats.rejected.get('BACKPRESSURE') ?? 0;
+    const before = await refusedCount(sfu, 'BACKPRESSURE');
     // 60 KiB relays until the server gives up on the reader: the kernel's socket buffers take
     // the first few MB, then engine.io's queue grows to the limit.
     const payload = new Uint8Array(60 * 1024).fill(7);
@@ -267,7 +266,7 @@ it('closes a socket that stops reading once its queue is full (BACKPRESSURE)', a
     expect(sent).toBeLessThan(2000);
     expect(await a.next('peerLeft')).toEqual({ peerId: to });
     expect(room.peers.size).toBe(1);
-    expect(sessionStats.rejected.get('BACKPRESSURE')).toBe(before + 1);
+    expect(await refusedCount(sfu, 'BACKPRESSURE')).toBe(before + 1);
     expect((await census(sfu)).sockets).toBe(1);
   } finally {
     stalled.destroy();

@@ -12,6 +12,8 @@ import type { TransformMode } from '../e2ee/support.js';
 import { createLogger, errorName } from '../util/logger.js';
 import type { CallModel } from './CallModel.js';
 import { E2eeSession } from './E2eeSession.js';
+import { DecryptReport } from './DecryptReport.js';
+import { iceOptions } from './iceOptions.js';
 import { MediaSession } from './MediaSession.js';
 import { Publisher } from './Publisher.js';
 import { Reconnector } from './Reconnector.js';
@@ -22,6 +24,8 @@ const log = createLogger('CallAttempt');
 
 /** Give up waiting for every peer's keys after this long; the call goes on and shows who is missing. */
 const KEY_EXCHANGE_WAIT_MS = 10_000;
+/** How often the anonymous decrypt-failure counts (by reason) go to the SFU, when there are any. */
+const DECRYPT_REPORT_INTERVAL_MS = 15_000;
 
 export interface AttemptConfig {
   readonly roomId: string;
@@ -60,6 +64,8 @@ export class CallAttempt {
   private readonly reconnector: Reconnector;
   private queued: Pending[] | null = [];
   private keysTimer: ReturnType<typeof setTimeout> | null = null;
+  private reportTimer: ReturnType<typeof setInterval> | null = null;
+  private readonly decryptReport = new DecryptReport();
   private closed = false;
   /** The send transport exists: local tracks can be published. */
   private sending = false;
@@ -114,7 +120,9 @@ export class CallAttempt {
       await e2ee.peerJoined(peerId);
     }
     this.flushQueued();
-    await this.media.createTransports();
+    await this.media.createTransports(
+      iceOptions(joined.iceServers, globalThis.location?.search ?? ''),
+    );
     const early = this.earlyProducers ?? [];
     this.earlyProducers = null;
     this.sending = true;
@@ -122,7 +130,18 @@ export class CallAttempt {
     // consume() ignores a producer it already has or is consuming, so overlap is harmless.
     await Promise.all([...joined.producers, ...early].map((p) => this.consume(p)));
     this.keysTimer = setTimeout(() => this.enterCall(), KEY_EXCHANGE_WAIT_MS);
+    this.reportTimer = setInterval(() => this.reportDecryptFailures(), DECRYPT_REPORT_INTERVAL_MS);
     this.checkKeysDone();
+  }
+
+  /** Sends what failed to decrypt since the last report, by reason only; best effort. */
+  private reportDecryptFailures(): void {
+    const perPeer = new Map(
+      [...this.host.model.participants.values()].map((p) => [p.peerId, p.e2ee.byReason]),
+    );
+    const counts = this.decryptReport.take(perPeer);
+    if (counts.length === 0 || this.closed) return;
+    this.signalling.request('reportDecryptFailures', { counts }).catch(() => undefined);
   }
 
   /**
@@ -150,6 +169,7 @@ export class CallAttempt {
     if (this.closed) return;
     this.closed = true;
     if (this.keysTimer !== null) clearTimeout(this.keysTimer);
+    if (this.reportTimer !== null) clearInterval(this.reportTimer);
     this.reconnector.close();
     this.publisher.close();
     this.subscriber.close();

@@ -11,6 +11,7 @@ import type { MediaSource } from '../../shared/protocol/index.js';
 import { transportSettings, type TransformMode } from '../e2ee/support.js';
 import { Emitter } from '../util/Emitter.js';
 import { createLogger } from '../util/logger.js';
+import type { IceOptions } from './iceOptions.js';
 import type { SignallingClient } from './SignallingClient.js';
 
 const log = createLogger('MediaSession');
@@ -52,10 +53,10 @@ export class MediaSession extends Emitter<Events> {
     return this.device.rtpCapabilities;
   }
 
-  /** Creates both transports (after join). */
-  async createTransports(): Promise<void> {
-    this.sendTransport = await this.createTransport('send');
-    this.recvTransport = await this.createTransport('recv');
+  /** Creates both transports (after join), with the join's TURN servers and ICE policy. */
+  async createTransports(ice: IceOptions): Promise<void> {
+    this.sendTransport = await this.createTransport('send', ice);
+    this.recvTransport = await this.createTransport('recv', ice);
   }
 
   get send(): types.Transport {
@@ -87,14 +88,15 @@ export class MediaSession extends Emitter<Events> {
     this.removeAllListeners();
   }
 
-  private async createTransport(direction: Direction): Promise<types.Transport> {
+  private async createTransport(direction: Direction, ice: IceOptions): Promise<types.Transport> {
     const info = await this.signalling.request('createTransport', { direction });
     const options: types.TransportOptions = {
       id: info.transportId,
       iceParameters: info.iceParameters,
       iceCandidates: info.iceCandidates,
       dtlsParameters: info.dtlsParameters,
-      iceServers: [],
+      iceServers: ice.iceServers,
+      iceTransportPolicy: ice.iceTransportPolicy,
       additionalSettings: transportSettings(this.mode),
     };
     const transport =

@@ -142,3 +142,12 @@ export async function consumeToSocket(
   await egress.connect({ ip: '127.0.0.1', port: socket.address().port });
   return egress.consume({ producerId, rtpCapabilities: router.rtpCapabilities });
 }
+
+/** How many requests (or sockets) `sfu` refused with `code`, from its metrics; 0 before the first. */
+export async function refusedCount(sfu: Sfu, code: string): Promise<number> {
+  const text = await sfu.metrics.render();
+  const m = new RegExp(`^blindcall_requests_refused_total\\{code="${code}"\\} (\\d+)$`, 'm').exec(
+    text,
+  );
+  return m ? Number(m[1]) : 0;
+}
