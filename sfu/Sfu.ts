@@ -18,6 +18,8 @@ import { MEDIA_CODECS } from './media/codecs.js';
 import { WorkerPool } from './media/WorkerPool.js';
 import { renderMetrics } from './metrics.js';
 import { RoomRegistry } from './rooms/RoomRegistry.js';
+import { InMemorySequencer } from './mls/InMemorySequencer.js';
+import { MlsRelay } from './mls/MlsRelay.js';
 import { Session } from './signalling/Session.js';
 import { Faults, parseFaults } from './testing/Faults.js';
 import { ProducerTap } from './testing/ProducerTap.js';
@@ -60,12 +62,14 @@ export class Sfu {
       // Same-origin only: the web client is served by this server (or Vite's proxy in dev).
       cors: undefined,
     });
+    const mls = new MlsRelay(new InMemorySequencer());
     this.io.on('connection', (socket) => {
       const session = new Session(socket, {
         registry,
         routerRtpCapabilities,
         rateLimit: config.rateLimit,
         log: createLogger('Session'),
+        mls,
         faults,
       });
       this.sessions.add(session);

@@ -16,6 +16,7 @@ import type {
 } from '../../shared/protocol/index.js';
 import { isRequestName, ProtocolError, requests, validate } from '../../shared/protocol/index.js';
 import type { Logger } from '../logger.js';
+import type { MlsRelay } from '../mls/MlsRelay.js';
 import type { Faults } from '../testing/Faults.js';
 import type { Peer } from '../rooms/Peer.js';
 import type { Room, RoomCloseReason } from '../rooms/Room.js';
@@ -30,6 +31,8 @@ export interface SessionDeps {
   routerRtpCapabilities: types.RtpCapabilities;
   rateLimit: { perSecond: number; burst: number };
   log: Logger;
+  /** The room's MLS sequencer and relay (one per server). */
+  mls: MlsRelay;
   /** TEST-ONLY (sfu/testing/Faults.ts); null in production. */
   faults?: Faults | null;
 }
@@ -51,6 +54,7 @@ export class Session {
   readonly registry: RoomRegistry;
   readonly routerRtpCapabilities: types.RtpCapabilities;
   readonly faults: Faults | null;
+  readonly mls: MlsRelay;
   log: Logger;
   private state: State = { name: 'connected' };
   private readonly limiter: RateLimiter;
@@ -62,6 +66,7 @@ export class Session {
     this.registry = deps.registry;
     this.routerRtpCapabilities = deps.routerRtpCapabilities;
     this.faults = deps.faults ?? null;
+    this.mls = deps.mls;
     this.log = deps.log.child({ socketId: socket.id });
     this.limiter = new RateLimiter(deps.rateLimit.perSecond, deps.rateLimit.burst);
     // A raw socket.io packet can name its event with any JSON value, not only a string.
@@ -116,6 +121,10 @@ export class Session {
     offClose();
     this.state = { name: 'connected' };
     room.leave(peer);
+    const done = room.closed
+      ? this.mls.deleteRoom(room.id)
+      : this.mls.peerGone(room.id, peer.id, room.peers.values());
+    done.catch((err: unknown) => this.log.error('mls cleanup failed', err));
   }
 
   /** Idempotent. */
@@ -126,7 +135,9 @@ export class Session {
 
   private onRoomClosed(reason: RoomCloseReason): void {
     if (this.state.name !== 'joined') return;
+    const { room } = this.state;
     this.state = { name: 'connected' };
+    this.mls.deleteRoom(room.id).catch((err: unknown) => this.log.error('mls cleanup failed', err));
     if (reason !== 'EMPTY')
       this.notify('reconnect', { reason: reason === 'SHUTDOWN' ? 'SHUTDOWN' : 'WORKER_DIED' });
   }

@@ -10,6 +10,7 @@
 
 import {
   acceptAll,
+  createApplicationMessage,
   createCommit,
   createGroup,
   createGroupInfoWithExternalPubAndRatchetTree,
@@ -26,6 +27,7 @@ import {
   type PrivateKeyPackage,
   type Proposal,
 } from 'ts-mls';
+import { appSignedContent, decodeAppPayload, encodeAppPayload } from './appPayload.js';
 import { openMessage, sealMessage } from './codec.js';
 import { deriveEnvelopeKeys, type EnvelopeKeys } from './envelope.js';
 import { MlsLayerError } from './errors.js';
@@ -55,11 +57,13 @@ export type ProcessOutcome =
   | { readonly kind: 'advanced'; readonly epoch: bigint }
   | { readonly kind: 'removed' }
   | { readonly kind: 'stale' }
-  | { readonly kind: 'application'; readonly data: Uint8Array };
+  | { readonly kind: 'application'; readonly data: Uint8Array; readonly leafIndex: number };
 
 export interface MemberInfo {
   readonly leafIndex: number;
   readonly identity: Uint8Array;
+  /** The leaf's MLS signature public key (what per-person fingerprints are made of). */
+  readonly signaturePublicKey: Uint8Array;
 }
 
 interface Identity {
@@ -217,6 +221,10 @@ export class GroupMember {
     return this.state.groupContext.epoch;
   }
 
+  private get groupId(): Uint8Array {
+    return this.state.groupContext.groupId;
+  }
+
   get leafIndex(): number {
     return this.state.privatePath.leafIndex;
   }
@@ -239,7 +247,11 @@ export class GroupMember {
     const out: MemberInfo[] = [];
     this.state.ratchetTree.forEach((node, i) => {
       if (node?.nodeType === 'leaf' && node.leaf.credential.credentialType === 'basic')
-        out.push({ leafIndex: i / 2, identity: node.leaf.credential.identity });
+        out.push({
+          leafIndex: i / 2,
+          identity: node.leaf.credential.identity,
+          signaturePublicKey: node.leaf.signaturePublicKey,
+        });
     });
     return out;
   }
@@ -315,6 +327,30 @@ export class GroupMember {
     };
   }
 
+  /**
+   * Seals an application message (chat, display name) for the current epoch, signed as ours
+   * (appPayload.ts). Fails with COMMIT_PENDING while a commit waits for the sequencer.
+   */
+  async application(data: Uint8Array): Promise<Uint8Array> {
+    this.assertActive();
+    if (this.pending !== null) throw new MlsLayerError('COMMIT_PENDING', 'a commit is pending');
+    const content = appSignedContent(this.groupId, this.epoch, this.leafIndex, data);
+    const signature = await this.id.impl.signature.sign(this.id.signature.signKey, content);
+    const payload = encodeAppPayload({ leafIndex: this.leafIndex, signature, data });
+    let res;
+    try {
+      res = await createApplicationMessage(this.state, payload, this.id.impl);
+    } catch (e) {
+      mlsRejected(e);
+    }
+    res.consumed.forEach((b) => b.fill(0));
+    this.state = res.newState;
+    return sealMessage(this.id.keys, 'application', this.epoch, {
+      wireformat: 'mls_private_message',
+      privateMessage: res.privateMessage,
+    });
+  }
+
   /** The sequencer accepted our pending commit: move to its epoch. */
   confirm(): bigint {
     if (this.pending === null) throw new MlsLayerError('BAD_INPUT', 'no pending commit');
@@ -363,7 +399,15 @@ export class GroupMember {
     res.consumed.forEach((b) => b.fill(0));
     if (res.kind === 'applicationMessage') {
       this.state = res.newState;
-      return { kind: 'application', data: res.message };
+      const p = decodeAppPayload(res.message);
+      const sender = this.members().find((m) => m.leafIndex === p.leafIndex);
+      const content = appSignedContent(this.groupId, epoch, p.leafIndex, p.data);
+      if (
+        sender === undefined ||
+        !(await this.id.impl.signature.verify(sender.signaturePublicKey, content, p.signature))
+      )
+        throw new MlsLayerError('MLS_REJECTED', 'application message sender does not verify');
+      return { kind: 'application', data: p.data, leafIndex: p.leafIndex };
     }
     if (res.newState.groupContext.epoch === this.epoch)
       throw new MlsLayerError(
