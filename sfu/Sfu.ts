@@ -22,6 +22,8 @@ import { WorkerPool } from './media/WorkerPool.js';
 import { Metrics } from './metrics.js';
 import { RoomRegistry } from './rooms/RoomRegistry.js';
 import { AddressLimit } from './signalling/AddressLimit.js';
+import { InMemorySequencer } from './mls/InMemorySequencer.js';
+import { MlsRelay } from './mls/MlsRelay.js';
 import { Session } from './signalling/Session.js';
 import { Faults, parseFaults } from './testing/Faults.js';
 import { ProducerTap } from './testing/ProducerTap.js';
@@ -108,6 +110,7 @@ export class Sfu {
       if (refused === null) next();
       else next(Object.assign(new Error(refused.code), { data: refused }));
     });
+    const mls = new MlsRelay(new InMemorySequencer());
     this.io.on('connection', (socket) => {
       const session = new Session(socket, {
         registry,
@@ -116,6 +119,7 @@ export class Sfu {
         relayBudget: config.relayBudget,
         maxQueued: config.maxQueuedMessages,
         log: createLogger('Session'),
+        mls,
         faults,
         turn: config.turn,
         metrics: this.metrics,

@@ -22,6 +22,7 @@ import { isRequestName, ProtocolError, requests, validate } from '../../shared/p
 import type { TurnConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { SessionMetrics } from '../metrics.js';
+import type { MlsRelay } from '../mls/MlsRelay.js';
 import type { Faults } from '../testing/Faults.js';
 import type { Peer, PeerCloseReason } from '../rooms/Peer.js';
 import type { Room } from '../rooms/Room.js';
@@ -40,6 +41,8 @@ export interface SessionDeps {
   /** Unsent messages a socket may queue before it is closed (BACKPRESSURE). */
   maxQueued: number;
   log: Logger;
+  /** The room's MLS sequencer and relay (one per server). */
+  mls: MlsRelay;
   /** TEST-ONLY (sfu/testing/Faults.ts); null in production. */
   faults?: Faults | null;
   /** TURN servers whose credentials joining peers get; null or absent: none. */
@@ -59,6 +62,7 @@ export class Session {
   readonly faults: Faults | null;
   readonly turn: TurnConfig | null;
   readonly metrics: SessionMetrics;
+  readonly mls: MlsRelay;
   log: Logger;
   private state: State = { name: 'connected' };
   private readonly limiter: RateLimiter;
@@ -81,6 +85,7 @@ export class Session {
     this.faults = deps.faults ?? null;
     this.turn = deps.turn ?? null;
     this.metrics = deps.metrics;
+    this.mls = deps.mls;
     this.log = deps.log.child({ socketId: socket.id });
     this.limiter = new RateLimiter(deps.rateLimit.perSecond, deps.rateLimit.burst);
     this.relayLimiter = new RateLimiter(deps.relayBudget.perSecond, deps.relayBudget.burst);
@@ -162,6 +167,10 @@ export class Session {
     this.state = { name: 'connected' };
     room.leave(peer);
     this.metrics.left();
+    const done = room.closed
+      ? this.mls.deleteRoom(room.id)
+      : this.mls.peerGone(room.id, peer.id, room.peers.values());
+    done.catch((err: unknown) => this.log.error('mls cleanup failed', err));
   }
 
   /** Idempotent. */
@@ -173,7 +182,12 @@ export class Session {
   /** The room or the peer's worker went away under it: the client must join again. */
   private onPeerClosed(peer: Peer, reason: PeerCloseReason): void {
     if (this.state.name !== 'joined' || this.state.peer !== peer) return;
+    const { room } = this.state;
     this.state = { name: 'connected' };
+    const done = room.closed
+      ? this.mls.deleteRoom(room.id)
+      : this.mls.peerGone(room.id, peer.id, room.peers.values());
+    done.catch((err: unknown) => this.log.error('mls cleanup failed', err));
     if (reason === 'LEFT') return;
     this.metrics.left();
     this.metrics.reconnectSent(reason);

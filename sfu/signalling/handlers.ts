@@ -155,4 +155,36 @@ export const handlers: { [K in RequestName]: Handler<K> } = {
     room.relay(peer, targets, payload);
     return {};
   },
+
+  mlsGroupInfo: (session) => {
+    const { room, peer } = session.joined();
+    return session.mls.groupInfo(room.id, peer);
+  },
+
+  mlsCreateGroup: (session, { roomPublicKey, groupInfo }) => {
+    const { room, peer } = session.joined();
+    return session.mls.createGroup(room.id, peer, roomPublicKey, groupInfo);
+  },
+
+  mlsCommit: (session, request) => {
+    const { room, peer } = session.joined();
+    return session.mls.commit(room.id, peer, room.peers.values(), request);
+  },
+
+  mlsPublishGroupInfo: async (session, { epoch, groupInfo }) => {
+    await session.mls.publishGroupInfo(session.joined().room.id, epoch, groupInfo);
+    return {};
+  },
+
+  mlsSend: async (session, { envelope }) => {
+    const { room, peer } = session.joined();
+    await session.mls.send(room.id, peer, room.peers.values(), envelope);
+    return {};
+  },
+
+  mlsReady: async (session, { epoch }) => {
+    const { room, peer } = session.joined();
+    await session.mls.ready(room.id, peer, room.peers.values(), epoch);
+    return {};
+  },
 };

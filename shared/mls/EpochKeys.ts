@@ -30,6 +30,8 @@ interface InstalledEpoch {
   readonly epoch: bigint;
   readonly baseKey: Uint8Array;
   readonly leaves: readonly number[];
+  /** The receiver-key owner tag per leaf (SFrameContext's `owner`). */
+  readonly owners: readonly string[];
   readonly ownLeaf: number;
   eraseAt: number;
 }
@@ -70,8 +72,10 @@ export class EpochKeys {
 
   /**
    * Installs the receiver keys of `epoch` for every leaf but `ownLeaf`; `baseKey` is the epoch's
-   * exported SFrame base key (copied; the caller may wipe its own). Throws EPOCH_ERASED for an
-   * epoch at or below one seen before.
+   * exported SFrame base key (copied; the caller may wipe its own). `ownerOf` names each leaf's
+   * keys (the client passes the leaf's peer id, which the frame worker checks against the track's
+   * sender); the default is one tag per epoch. Throws EPOCH_ERASED for an epoch at or below one
+   * seen before.
    */
   async install(
     epoch: bigint,
@@ -79,6 +83,7 @@ export class EpochKeys {
     leaves: readonly number[],
     ownLeaf: number,
     now: number,
+    ownerOf: (leaf: number) => string = () => `epoch:${epoch}`,
   ): Promise<void> {
     this.assertOpen();
     if (epoch <= this.highest)
@@ -88,12 +93,13 @@ export class EpochKeys {
       epoch,
       baseKey: new Uint8Array(baseKey),
       leaves: [...leaves],
+      owners: leaves.map((l) => ownerOf(l)),
       ownLeaf,
       eraseAt: Number.POSITIVE_INFINITY,
     };
-    for (const leaf of entry.leaves)
+    for (const [i, leaf] of entry.leaves.entries())
       if (leaf !== ownLeaf)
-        await this.ctx.addReceiverKey(makeMlsKid(leaf, epoch), baseKey, owner(epoch));
+        await this.ctx.addReceiverKey(makeMlsKid(leaf, epoch), baseKey, entry.owners[i]);
     let forceSwitch = this.sending === null;
     if (this.previous !== null) {
       if (this.sending === this.previous.epoch) forceSwitch = true;
@@ -147,16 +153,12 @@ export class EpochKeys {
   }
 
   private erase(e: InstalledEpoch): void {
-    for (const leaf of e.leaves)
-      if (leaf !== e.ownLeaf) this.ctx.removeReceiverKey(makeMlsKid(leaf, e.epoch), owner(e.epoch));
+    for (const [i, leaf] of e.leaves.entries())
+      if (leaf !== e.ownLeaf) this.ctx.removeReceiverKey(makeMlsKid(leaf, e.epoch), e.owners[i]);
     e.baseKey.fill(0);
   }
 
   private assertOpen(): void {
     if (this.closed) throw new MlsLayerError('CLOSED', 'EpochKeys is closed');
   }
-}
-
-function owner(epoch: bigint): string {
-  return `epoch:${epoch}`;
 }

@@ -10,6 +10,7 @@
 
 import {
   acceptAll,
+  createApplicationMessage,
   createCommit,
   createGroup,
   createGroupInfoWithExternalPubAndRatchetTree,
@@ -26,6 +27,8 @@ import {
   type PrivateKeyPackage,
   type Proposal,
 } from 'ts-mls';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { appSignedContent, decodeAppPayload, encodeAppPayload } from './appPayload.js';
 import { openMessage, sealMessage } from './codec.js';
 import { deriveEnvelopeKeys, type EnvelopeKeys } from './envelope.js';
 import { MlsLayerError } from './errors.js';
@@ -39,6 +42,12 @@ export interface MemberConfig {
   readonly roomSecret: Uint8Array;
   /** Public identity bytes for the MLS basic credential (never logged). */
   readonly identity: Uint8Array;
+  /**
+   * The 32-byte Ed25519 seed of the person's long-term identity key, used as the MLS signature key
+   * so the leaf's signature public key *is* the identity key (what people verify). Omitted: a fresh
+   * key for this call.
+   */
+  readonly signatureSeed?: Uint8Array;
   readonly suite?: SuiteChoice;
 }
 
@@ -55,11 +64,13 @@ export type ProcessOutcome =
   | { readonly kind: 'advanced'; readonly epoch: bigint }
   | { readonly kind: 'removed' }
   | { readonly kind: 'stale' }
-  | { readonly kind: 'application'; readonly data: Uint8Array };
+  | { readonly kind: 'application'; readonly data: Uint8Array; readonly leafIndex: number };
 
 export interface MemberInfo {
   readonly leafIndex: number;
   readonly identity: Uint8Array;
+  /** The leaf's MLS signature public key (what per-person fingerprints are made of). */
+  readonly signaturePublicKey: Uint8Array;
 }
 
 interface Identity {
@@ -75,8 +86,21 @@ async function makeIdentity(cfg: MemberConfig): Promise<Identity> {
     keys: deriveEnvelopeKeys(cfg.roomSecret, cfg.roomId),
     impl,
     cfg,
-    signature: await impl.signature.keygen(),
+    signature: await signatureKeys(cfg, impl),
   };
+}
+
+async function signatureKeys(
+  cfg: MemberConfig,
+  impl: CiphersuiteImpl,
+): Promise<{ signKey: Uint8Array; publicKey: Uint8Array }> {
+  if (cfg.signatureSeed === undefined) return impl.signature.keygen();
+  if (!(cfg.signatureSeed instanceof Uint8Array) || cfg.signatureSeed.length !== 32)
+    throw new MlsLayerError('BAD_INPUT', 'signature seed must be 32 bytes');
+  if (impl.name.endsWith('_Ed25519') === false)
+    throw new MlsLayerError('BAD_INPUT', 'an identity seed needs an Ed25519 suite');
+  const signKey = new Uint8Array(cfg.signatureSeed);
+  return { signKey, publicKey: ed25519.getPublicKey(signKey) };
 }
 
 async function keyPackage(
@@ -182,7 +206,16 @@ export class WelcomeJoiner {
 }
 
 export class GroupMember {
-  private pending: { readonly baseEpoch: bigint; readonly state: ClientState } | null = null;
+  /**
+   * A commit waiting for the sequencer. `consumed` are the current epoch's secrets ts-mls used up
+   * making it: wiped only on `confirm()`, because a refused commit leaves the member in the current
+   * epoch, where it still needs them to process the winner.
+   */
+  private pending: {
+    readonly baseEpoch: bigint;
+    readonly state: ClientState;
+    readonly consumed: readonly Uint8Array[];
+  } | null = null;
 
   /** @internal use the static constructors. */
   constructor(
@@ -209,12 +242,16 @@ export class GroupMember {
     const id = await makeIdentity(cfg);
     const { state, commit } = await externalCommit(id, groupInfoEnvelope, false);
     const member = new GroupMember(id, state);
-    member.pending = { baseEpoch: commit.baseEpoch, state };
+    member.pending = { baseEpoch: commit.baseEpoch, state, consumed: [] };
     return { member, commit };
   }
 
   get epoch(): bigint {
     return this.state.groupContext.epoch;
+  }
+
+  private get groupId(): Uint8Array {
+    return this.state.groupContext.groupId;
   }
 
   get leafIndex(): number {
@@ -239,7 +276,11 @@ export class GroupMember {
     const out: MemberInfo[] = [];
     this.state.ratchetTree.forEach((node, i) => {
       if (node?.nodeType === 'leaf' && node.leaf.credential.credentialType === 'basic')
-        out.push({ leafIndex: i / 2, identity: node.leaf.credential.identity });
+        out.push({
+          leafIndex: i / 2,
+          identity: node.leaf.credential.identity,
+          signaturePublicKey: node.leaf.signaturePublicKey,
+        });
     });
     return out;
   }
@@ -292,12 +333,11 @@ export class GroupMember {
     } catch (e) {
       mlsRejected(e);
     }
-    result.consumed.forEach((b) => b.fill(0));
     const next = result.newState;
     if (next.privatePath.leafIndex > MAX_LEAF_INDEX)
       throw new MlsLayerError('KID_RANGE', 'group grew past the KID layout');
     const gi = await createGroupInfoWithExternalPubAndRatchetTree(next, [], this.id.impl);
-    this.pending = { baseEpoch, state: next };
+    this.pending = { baseEpoch, state: next, consumed: result.consumed };
     return {
       baseEpoch,
       commit: sealMessage(this.id.keys, 'commit', baseEpoch, result.commit),
@@ -315,10 +355,35 @@ export class GroupMember {
     };
   }
 
+  /**
+   * Seals an application message (chat, display name) for the current epoch, signed as ours
+   * (appPayload.ts). Fails with COMMIT_PENDING while a commit waits for the sequencer.
+   */
+  async application(data: Uint8Array): Promise<Uint8Array> {
+    this.assertActive();
+    if (this.pending !== null) throw new MlsLayerError('COMMIT_PENDING', 'a commit is pending');
+    const content = appSignedContent(this.groupId, this.epoch, this.leafIndex, data);
+    const signature = await this.id.impl.signature.sign(this.id.signature.signKey, content);
+    const payload = encodeAppPayload({ leafIndex: this.leafIndex, signature, data });
+    let res;
+    try {
+      res = await createApplicationMessage(this.state, payload, this.id.impl);
+    } catch (e) {
+      mlsRejected(e);
+    }
+    res.consumed.forEach((b) => b.fill(0));
+    this.state = res.newState;
+    return sealMessage(this.id.keys, 'application', this.epoch, {
+      wireformat: 'mls_private_message',
+      privateMessage: res.privateMessage,
+    });
+  }
+
   /** The sequencer accepted our pending commit: move to its epoch. */
   confirm(): bigint {
     if (this.pending === null) throw new MlsLayerError('BAD_INPUT', 'no pending commit');
     this.state = this.pending.state;
+    this.pending.consumed.forEach((b) => b.fill(0));
     this.pending = null;
     return this.epoch;
   }
@@ -335,7 +400,7 @@ export class GroupMember {
   async resync(groupInfoEnvelope: Uint8Array): Promise<SealedCommit> {
     if (this.pending !== null) throw new MlsLayerError('COMMIT_PENDING', 'a commit is pending');
     const { state, commit } = await externalCommit(this.id, groupInfoEnvelope, true);
-    this.pending = { baseEpoch: commit.baseEpoch, state };
+    this.pending = { baseEpoch: commit.baseEpoch, state, consumed: [] };
     return commit;
   }
 
@@ -363,7 +428,15 @@ export class GroupMember {
     res.consumed.forEach((b) => b.fill(0));
     if (res.kind === 'applicationMessage') {
       this.state = res.newState;
-      return { kind: 'application', data: res.message };
+      const p = decodeAppPayload(res.message);
+      const sender = this.members().find((m) => m.leafIndex === p.leafIndex);
+      const content = appSignedContent(this.groupId, epoch, p.leafIndex, p.data);
+      if (
+        sender === undefined ||
+        !(await this.id.impl.signature.verify(sender.signaturePublicKey, content, p.signature))
+      )
+        throw new MlsLayerError('MLS_REJECTED', 'application message sender does not verify');
+      return { kind: 'application', data: p.data, leafIndex: p.leafIndex };
     }
     if (res.newState.groupContext.epoch === this.epoch)
       throw new MlsLayerError(

@@ -21,3 +21,6 @@ export { roomCodeFromAuthenticator, ROOM_CODE_BITS, GLANCE_CHARS } from './roomC
 export type { RoomCode } from './roomCode.js';
 export { ChangeQueue, COALESCE_MS, committerRank, type RosterEntry } from './ChangeQueue.js';
 export { Liveness, DEFAULT_LIVENESS_TIMEOUT_MS } from './Liveness.js';
+export { identityFingerprint } from './fingerprint.js';
+export { encodeCredential, decodeCredential, NAME_MAX_BYTES } from './credential.js';
+export type { CredentialClaims } from './credential.js';

@@ -14,10 +14,11 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { MlsLayerError } from './errors.js';
 
 export const ROOM_CODE_BITS = 100;
+export const CODE_DIGEST_BYTES = 13;
 export const GLANCE_CHARS = 5;
 const CHAR_BITS = 5;
 const CODE_CHARS = ROOM_CODE_BITS / CHAR_BITS;
-const DIGEST_BYTES = 13;
+const DIGEST_BYTES = CODE_DIGEST_BYTES;
 const INFO = new TextEncoder().encode('blindcall/v1 mls room code');
 // Crockford's base32: no I, L, O, U, so a code read aloud has no look-alikes.
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -32,7 +33,12 @@ export interface RoomCode {
 export function roomCodeFromAuthenticator(epochAuthenticator: Uint8Array): RoomCode {
   if (!(epochAuthenticator instanceof Uint8Array) || epochAuthenticator.length < 16)
     throw new MlsLayerError('BAD_INPUT', 'epoch authenticator too short');
-  const d = hkdf(sha256, epochAuthenticator, new Uint8Array(0), INFO, DIGEST_BYTES);
+  return renderCode(hkdf(sha256, epochAuthenticator, new Uint8Array(0), INFO, DIGEST_BYTES));
+}
+
+/** The first 100 bits of a 13-byte digest as "ABCDE-FGHIJ-KLMNO-PQRST" (and its first group). */
+export function renderCode(d: Uint8Array): RoomCode {
+  if (d.length !== DIGEST_BYTES) throw new MlsLayerError('BAD_INPUT', 'code digest is 13 bytes');
   let bits = 0n;
   for (const b of d) bits = (bits << 8n) | BigInt(b);
   bits >>= BigInt(DIGEST_BYTES * 8 - ROOM_CODE_BITS);

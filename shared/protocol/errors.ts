@@ -27,6 +27,16 @@ export const ERROR_CODES = [
   'MEDIA_REJECTED',
   /** The server is shutting down or the room's media worker went away; reconnect. */
   'UNAVAILABLE',
+  /** MLS: the commit is based on an epoch another commit already ended; process it and retry. */
+  'STALE_EPOCH',
+  /** MLS: the commit is based on an epoch the room has not reached. */
+  'FUTURE_EPOCH',
+  /** MLS: the room has no group yet; create it. */
+  'NO_GROUP',
+  /** MLS: the room already has a group; join it. */
+  'GROUP_EXISTS',
+  /** MLS: an envelope is malformed, of the wrong kind or epoch, or not made with the room's link. */
+  'BAD_ENVELOPE',
   /** An unexpected server fault; the request changed nothing. */
   'INTERNAL',
   /** A per-peer cap (transports, producers, consumers) is reached; close one first. */

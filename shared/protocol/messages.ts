@@ -11,7 +11,8 @@
  * hands them to mediasoup, which validates them field by field, and the client hands them to
  * mediasoup-client.
  *
- * The server never sees E2EE content: `relay` payloads are ciphertext produced by shared/e2ee.
+ * The server never sees E2EE content: `relay` payloads are ciphertext produced by shared/e2ee, and
+ * `mls*` payloads are envelopes sealed under the room secret (shared/mls).
  */
 import type {
   DtlsParameters,
@@ -46,6 +47,16 @@ export const RELAY_MAX_BYTES = 64 * 1024;
 export const MEDIA_PARAMS_MAX_BYTES = 32 * 1024;
 /** Transport-level frame limit for socket.io (engine.io's maxHttpBufferSize). */
 export const SOCKET_MAX_BYTES = 128 * 1024;
+/**
+ * Largest sealed MLS envelope (shared/mls/envelopeHeader.ts) carried by signalling. socket.io sends
+ * each binary field as its own engine.io packet, so one envelope must fit in SOCKET_MAX_BYTES; a
+ * GroupInfo with the ratchet tree of a room at the default peer limit (50) is ~15 KB.
+ */
+export const MLS_ENVELOPE_MAX_BYTES = 120 * 1024;
+/** Largest MLS application message or KeyPackage envelope (chat, names): the relay's limit. */
+export const MLS_MESSAGE_MAX_BYTES = RELAY_MAX_BYTES;
+/** MLS epochs travel as JSON numbers; a room would need 2^53 commits to run out. */
+export const MLS_EPOCH_MAX = Number.MAX_SAFE_INTEGER;
 
 const id = string({ min: 1, max: ID_MAX_LENGTH, pattern: ID_PATTERN });
 /** mediasoup ids are UUIDs. */
@@ -59,6 +70,8 @@ const rtpParameters = opaqueObject<RtpParameters>({ maxBytes: MEDIA_PARAMS_MAX_B
 const dtlsParameters = opaqueObject<DtlsParameters>({ maxBytes: MEDIA_PARAMS_MAX_BYTES });
 const iceParameters = opaqueObject<IceParameters>({ maxBytes: MEDIA_PARAMS_MAX_BYTES });
 const empty = object({});
+const epoch = integer({ min: 0, max: MLS_EPOCH_MAX });
+const envelope = bytes({ min: 1, max: MLS_ENVELOPE_MAX_BYTES });
 
 /**
  * A TURN server for the client's `iceServers`, with short-lived credentials the SFU made for this
@@ -199,6 +212,49 @@ export const requests = {
     }),
     response: empty,
   },
+  /*
+   * MLS (docs/protocol.md, "MLS"). Every payload is a sealed envelope: the server reads only its
+   * clear header (kind, epoch) and checks its room signature; it never parses MLS.
+   */
+  /** The room's latest sealed GroupInfo (null fields: the room has no group yet). */
+  mlsGroupInfo: {
+    request: empty,
+    response: object({ epoch: nullable(epoch), groupInfo: nullable(envelope) }),
+  },
+  /** Makes the room's group (epoch 0); GROUP_EXISTS when someone was first: join it instead. */
+  mlsCreateGroup: {
+    request: object({ roomPublicKey: bytes({ min: 32, max: 32 }), groupInfo: envelope }),
+    response: object({ epoch }),
+  },
+  /**
+   * Submits a commit based on `baseEpoch` with the GroupInfo of the epoch it makes. The first
+   * commit per epoch wins and is fanned out to the room (notification `mlsCommit`) before this is
+   * acknowledged; later ones are refused with STALE_EPOCH.
+   */
+  mlsCommit: {
+    request: object({
+      baseEpoch: epoch,
+      commit: envelope,
+      groupInfo: envelope,
+      welcome: nullable(envelope),
+    }),
+    response: object({ epoch }),
+  },
+  /** Replaces the current epoch's GroupInfo (a member refreshing it). */
+  mlsPublishGroupInfo: {
+    request: object({ epoch, groupInfo: envelope }),
+    response: empty,
+  },
+  /** Fans a sealed KeyPackage or application message (chat, names) out to the other peers. */
+  mlsSend: {
+    request: object({ envelope: bytes({ min: 1, max: MLS_MESSAGE_MAX_BYTES }) }),
+    response: empty,
+  },
+  /**
+   * This peer installed the keys of `epoch`. When every peer that reported an epoch is on the
+   * room's current one, the server tells the room (`mlsEpochReady`) and senders switch at once.
+   */
+  mlsReady: { request: object({ epoch }), response: empty },
 } satisfies Record<string, { request: Schema<unknown>; response: Schema<unknown> }>;
 
 export type RequestName = keyof typeof requests;
@@ -228,6 +284,12 @@ export const notifications = {
    * again (with fresh keys) on this or a new connection.
    */
   reconnect: object({ reason: literal('WORKER_DIED', 'SHUTDOWN') }),
+  /** A commit the sequencer accepted; `epoch` is the epoch it made. */
+  mlsCommit: object({ from: id, epoch, commit: envelope, welcome: nullable(envelope) }),
+  /** A sealed KeyPackage or application message from another peer. */
+  mlsMessage: object({ from: id, envelope: bytes({ min: 1, max: MLS_MESSAGE_MAX_BYTES }) }),
+  /** Every MLS peer of the room installed `epoch`: senders may switch to it now. */
+  mlsEpochReady: object({ epoch }),
 } satisfies Record<string, Schema<unknown>>;
 
 export type NotificationName = keyof typeof notifications;

@@ -39,6 +39,8 @@ export interface CallOptions {
   readonly identity: Uint8Array;
   readonly displayName: string;
   readonly mode: TransformMode;
+  /** See AttemptConfig.keyProtocol; default the pairwise protocol. */
+  readonly keyProtocol?: 'pairwise' | 'mls';
   readonly local: LocalMedia;
   /** Signalling origin; defaults to this page's origin. */
   readonly serverUrl?: string;
@@ -147,9 +149,9 @@ export class CallEngine {
 
   /** Sends to everyone whose keys we have; shown locally once the agent accepted it. */
   async sendChat(text: string): Promise<void> {
-    const e2ee = this.attempt?.e2eeSession;
-    if (!e2ee) throw new Error('not in a call');
-    await e2ee.sendChat(text);
+    const session = this.attempt?.e2eeSession ?? this.attempt?.mlsSession;
+    if (!session) throw new Error('not in a call');
+    await session.sendChat(text);
     this.model.chat.push({
       id: newChatId(),
       from: this.model.selfPeerId ?? '',
@@ -193,10 +195,10 @@ export class CallEngine {
   }
 
   private async newAttempt(): Promise<void> {
-    const { roomId, roomSecret, identity, displayName, mode } = this.options;
+    const { roomId, roomSecret, identity, displayName, mode, keyProtocol } = this.options;
     const attempt = new CallAttempt(
       this.signalling,
-      { roomId, roomSecret, identity, displayName, mode },
+      { roomId, roomSecret, identity, displayName, mode, keyProtocol: keyProtocol ?? 'pairwise' },
       {
         model: this.model,
         localTracks: () => this.localTracks(),

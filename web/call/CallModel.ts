@@ -7,6 +7,7 @@
 import type { MediaSource } from '../../shared/protocol/index.js';
 import { isHostileWarning } from '../../shared/e2ee/index.js';
 import type { RosterEntry, SecurityCode, WarningCode } from '../../shared/e2ee/index.js';
+import type { RoomCode } from '../../shared/mls/index.js';
 import type { DropReason, TransformStats } from '../e2ee/messages.js';
 import { Emitter } from '../util/Emitter.js';
 import type { ChatMessage } from './E2eeSession.js';
@@ -77,6 +78,8 @@ export class CallModel extends Emitter<{ change: [] }> {
   readonly participants = new Map<string, Participant>();
   activeSpeaker: string | null = null;
   securityCode: SecurityCode | null = null;
+  /** The MLS room code (issue 11), when the call runs on MLS. */
+  roomCode: RoomCode | null = null;
   localKid: number | null = null;
   readonly chat: ChatMessage[] = [];
   unreadChat = 0;
@@ -159,6 +162,7 @@ export class CallModel extends Emitter<{ change: [] }> {
     this.selfPeerId = null;
     this.activeSpeaker = null;
     this.securityCode = null;
+    this.roomCode = null;
     this.localKid = null;
     this.local.e2ee = emptyCounters();
     this.touch();

@@ -39,6 +39,8 @@ export interface BlindcallDiagnostics {
   readonly selfPeerId: string | null;
   readonly localKid: number | null;
   readonly securityCode: { readonly emoji: string; readonly digits: string } | null;
+  /** The MLS room code (full, 100 bits) when the call runs on MLS, else null. */
+  readonly roomCode?: string | null;
   readonly local: {
     readonly kid: number | null;
     readonly framesEncrypted: number;
@@ -76,6 +78,9 @@ export function installDebugSurface(
     get securityCode() {
       const code = getEngine()?.model.securityCode;
       return code ? { emoji: code.emoji.join(''), digits: code.digits } : null;
+    },
+    get roomCode() {
+      return getEngine()?.model.roomCode?.full ?? null;
     },
     get local() {
       const e2ee = getEngine()?.model.local.e2ee;

@@ -176,6 +176,11 @@ export class AppShell extends LitElement {
         identity: identity.secretKey,
         displayName: request.displayName,
         mode: this.transformMode,
+        // Issue 11 bring-up: `?keys=mls` in the page URL runs the call on MLS.
+        keyProtocol:
+          new URLSearchParams(globalThis.location?.search ?? '').get('keys') === 'mls'
+            ? 'mls'
+            : 'pairwise',
         local: this.media,
       });
       this.engine = engine;

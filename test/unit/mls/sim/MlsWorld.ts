@@ -344,7 +344,11 @@ export class MlsWorld {
       }
       // frozen members are dropped by the server once the group removed them
       for (const f of frozen) {
-        const stillIn = live.some((m) => m.member!.members().some((x) => x.leafIndex === f.leaf));
+        // By leaf *and* credential: a removed member's leaf may already hold a newcomer.
+        const key = toHex(new TextEncoder().encode(f.name));
+        const stillIn = live.some((m) =>
+          m.member!.members().some((x) => x.leafIndex === f.leaf && toHex(x.identity) === key),
+        );
         if (!stillIn) this.disconnect(f);
       }
     }

@@ -1,0 +1,489 @@
+/**
+ * The client's MLS key agreement for one call (the role E2eeSession plays for the pairwise
+ * protocol; not yet wired into CallAttempt). It joins the room's group by external commit from the
+ * server's sealed GroupInfo (or makes the group when the room has none), follows the commits the
+ * server's sequencer fans out, commits Removes on the server's `peerLeft` hint and on the liveness
+ * timeout (coalesced, by the designated committer), resyncs by itself when it missed a commit, and
+ * rejoins when it was removed while still connected. Each epoch's SFrame keys come from the MLS
+ * exporter (RFC 9605 §5.2) and reach the frame worker through EpochKeys' switch rules. Chat travels
+ * as MLS application messages.
+ *
+ * Every step runs on one serial queue, so the GroupMember never sees two operations at once. Key
+ * bytes only pass through here on their way to the frame sink; names and chat text only on their
+ * way to the UI. None of them is logged.
+ */
+import {
+  ChangeQueue,
+  committerRank,
+  decodeCredential,
+  deriveEnvelopeKeys,
+  encodeCredential,
+  EpochKeys,
+  GroupMember,
+  identityFingerprint,
+  Liveness,
+  type MemberConfig,
+  type RoomCode,
+  type RosterEntry as QueueEntry,
+  type SealedCommit,
+} from '../../shared/mls/index.js';
+import type {
+  NotificationOf,
+  RequestName,
+  RequestOf,
+  ResponseOf,
+} from '../../shared/protocol/index.js';
+import { Emitter } from '../util/Emitter.js';
+import { createLogger, errorName } from '../util/logger.js';
+
+const log = createLogger('MlsSession');
+
+const TICK_MS = 50;
+const HEARTBEAT_MS = 10_000;
+const LIVENESS_MS = 30_000;
+/** Attempts at winning an epoch (join, resync) before giving up. */
+const MAX_ATTEMPTS = 12;
+export const CHAT_MAX_CHARS = 4000;
+const GROUP_ID_BYTES = 16;
+
+type MlsRequestName = Extract<RequestName, `mls${string}`>;
+export type MlsRequest = <K extends MlsRequestName>(
+  name: K,
+  request: RequestOf<K>,
+) => Promise<ResponseOf<K>>;
+
+export interface MlsSessionConfig {
+  readonly roomId: string;
+  readonly selfPeerId: string;
+  readonly roomSecret: Uint8Array;
+  /** The 32-byte Ed25519 identity seed: the MLS signature key (see shared/mls/GroupMember.ts). */
+  readonly identity: Uint8Array;
+  readonly displayName: string;
+  readonly heartbeatMs?: number;
+  readonly livenessMs?: number;
+}
+
+/** Signalling requests and the frame worker's key sink (FrameCryptor). */
+export interface MlsSinks {
+  readonly request: MlsRequest;
+  setSenderKey(kid: number, keyBytes: Uint8Array): void;
+  addReceiverKey(peerId: string, kid: number, keyBytes: Uint8Array): void;
+  removeReceiverKey(kid: number, peerId: string | null): void;
+}
+
+export interface MlsRosterEntry {
+  readonly peerId: string;
+  readonly displayName: string;
+  /** The member's Ed25519 identity key (its MLS leaf signature key). */
+  readonly identityKey: Uint8Array;
+  /** ~100-bit per-person fingerprint of `identityKey`. */
+  readonly fingerprint: RoomCode;
+  readonly leafIndex: number;
+  readonly self: boolean;
+}
+
+export interface MlsChatMessage {
+  readonly from: string;
+  readonly text: string;
+  readonly at: number;
+}
+
+export type MlsWarningCode = 'BAD_MESSAGE' | 'RESYNC' | 'REJOIN' | 'COMMIT_FAILED';
+
+type Events = {
+  roster: [roster: readonly MlsRosterEntry[]];
+  roomCode: [code: RoomCode];
+  epoch: [epoch: bigint];
+  chat: [message: MlsChatMessage];
+  warning: [code: MlsWarningCode];
+  localKid: [kid: number];
+};
+
+export class MlsSessionError extends Error {
+  override readonly name = 'MlsSessionError';
+  constructor(
+    readonly code: 'JOIN_FAILED' | 'NOT_JOINED' | 'CHAT_TOO_LONG' | 'CLOSED',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function codeOf(err: unknown): string | undefined {
+  const c = (err as { code?: unknown } | null)?.code;
+  return typeof c === 'string' ? c : undefined;
+}
+
+type AppMessage = { t: 'chat'; text: string } | { t: 'hb' };
+
+function decodeApp(data: Uint8Array): AppMessage | null {
+  try {
+    const v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data)) as unknown;
+    if (typeof v !== 'object' || v === null) return null;
+    const o = v as Record<string, unknown>;
+    if (o.t === 'hb') return { t: 'hb' };
+    if (o.t === 'chat' && typeof o.text === 'string' && o.text.length <= CHAT_MAX_CHARS)
+      return { t: 'chat', text: o.text };
+    return null;
+  } catch {
+    return null;
+  }
+}
+
+function queueEntry(r: MlsRosterEntry): QueueEntry {
+  let hex = '';
+  for (const b of r.identityKey) hex += b.toString(16).padStart(2, '0');
+  return { leafIndex: r.leafIndex, key: `${r.peerId}/${hex}` };
+}
+
+export class MlsSession extends Emitter<Events> {
+  private member: GroupMember | null = null;
+  private readonly keys: EpochKeys;
+  private readonly queue = new ChangeQueue();
+  private readonly liveness: Liveness;
+  private roster: MlsRosterEntry[] = [];
+  /** Peers the server said left, until the group no longer holds them. */
+  private readonly gone = new Set<string>();
+  private chain: Promise<unknown> = Promise.resolve();
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private lastHeartbeat = 0;
+  private tickQueued = false;
+  private closed = false;
+  private readonly memberConfig: MemberConfig;
+  private readonly heartbeatMs: number;
+
+  constructor(
+    private readonly config: MlsSessionConfig,
+    private readonly sinks: MlsSinks,
+  ) {
+    super();
+    this.memberConfig = {
+      roomId: config.roomId,
+      roomSecret: config.roomSecret,
+      identity: encodeCredential({ peerId: config.selfPeerId, displayName: config.displayName }),
+      signatureSeed: config.identity,
+    };
+    this.heartbeatMs = config.heartbeatMs ?? HEARTBEAT_MS;
+    this.liveness = new Liveness(config.livenessMs ?? LIVENESS_MS);
+    this.keys = new EpochKeys({
+      setSenderKey: (kid, key) => {
+        this.sinks.setSenderKey(kid, key);
+        this.emit('localKid', kid);
+        return Promise.resolve();
+      },
+      addReceiverKey: (kid, key, owner) => {
+        this.sinks.addReceiverKey(owner ?? '', kid, key);
+        return Promise.resolve();
+      },
+      removeReceiverKey: (kid, owner) => this.sinks.removeReceiverKey(kid, owner ?? null),
+    });
+  }
+
+  /** Joins (or makes) the room's group; resolves once this member is in it with keys installed. */
+  start(): Promise<void> {
+    const started = this.run(() => this.join());
+    this.timer = setInterval(() => {
+      if (this.tickQueued) return; // never pile ticks up behind a slow commit
+      this.tickQueued = true;
+      this.run(() => this.tick())
+        .catch((err: unknown) => {
+          if (!this.closed) log.error('tick failed', err);
+        })
+        .finally(() => (this.tickQueued = false));
+    }, TICK_MS);
+    return started;
+  }
+
+  get epoch(): bigint | null {
+    return this.member?.epoch ?? null;
+  }
+
+  get senderEpoch(): bigint | null {
+    return this.keys.senderEpoch;
+  }
+
+  get members(): readonly MlsRosterEntry[] {
+    return this.roster;
+  }
+
+  roomCode(): RoomCode | null {
+    return this.member?.roomCode() ?? null;
+  }
+
+  /** Server notification `mlsCommit`. */
+  commit(note: NotificationOf<'mlsCommit'>): Promise<void> {
+    return this.run(() => this.processCommit(note.commit));
+  }
+
+  /** Server notification `mlsMessage`. */
+  message(note: NotificationOf<'mlsMessage'>): Promise<void> {
+    return this.run(() => this.processMessage(note.envelope));
+  }
+
+  /** Server notification `mlsEpochReady`. */
+  epochReady(note: NotificationOf<'mlsEpochReady'>): Promise<void> {
+    return this.run(async () => {
+      const epoch = BigInt(note.epoch);
+      if (this.member === null) return;
+      if (epoch > this.member.epoch)
+        await this.resync(); // the room moved on without us
+      else await this.keys.markAllReady(epoch);
+    });
+  }
+
+  /** Server notification `peerLeft`: a hint to remove its leaf. */
+  peerLeft(peerId: string): Promise<void> {
+    return this.run(() => {
+      this.gone.add(peerId);
+      this.queueGone();
+      return Promise.resolve();
+    });
+  }
+
+  /** A sign of life from `peerId` seen elsewhere (e.g. a decrypted frame). */
+  seen(peerId: string): void {
+    const entry = this.roster.find((r) => r.peerId === peerId && !r.self);
+    if (entry !== undefined) this.liveness.seen(entry.leafIndex, Date.now());
+  }
+
+  sendChat(text: string): Promise<void> {
+    if (text.length > CHAT_MAX_CHARS)
+      return Promise.reject(new MlsSessionError('CHAT_TOO_LONG', 'chat message too long'));
+    return this.run(() => this.sendApp({ t: 'chat', text }));
+  }
+
+  /** Idempotent: every key is erased. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer !== null) clearInterval(this.timer);
+    this.keys.close();
+    this.member = null;
+    this.removeAllListeners();
+  }
+
+  private run<T>(step: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(() => {
+      if (this.closed) throw new MlsSessionError('CLOSED', 'the session is closed');
+      return step();
+    });
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async join(): Promise<void> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const gi = await this.sinks.request('mlsGroupInfo', {});
+      if (gi.groupInfo === null) {
+        const member = await GroupMember.create(
+          this.memberConfig,
+          crypto.getRandomValues(new Uint8Array(GROUP_ID_BYTES)),
+        );
+        try {
+          await this.sinks.request('mlsCreateGroup', {
+            roomPublicKey: deriveEnvelopeKeys(this.config.roomSecret, this.config.roomId).publicKey,
+            groupInfo: await member.groupInfo(),
+          });
+        } catch (err) {
+          if (codeOf(err) === 'GROUP_EXISTS') continue;
+          throw err;
+        }
+        this.member = member;
+        return this.enterEpoch();
+      }
+      const { member, commit } = await GroupMember.joinExternal(this.memberConfig, gi.groupInfo);
+      if (await this.submit(commit)) {
+        member.confirm();
+        this.member = member;
+        return this.enterEpoch();
+      }
+    }
+    throw new MlsSessionError('JOIN_FAILED', 'never won an epoch to join');
+  }
+
+  /** Sends a commit to the sequencer; false when another commit won the epoch. */
+  private async submit(c: SealedCommit): Promise<boolean> {
+    try {
+      await this.sinks.request('mlsCommit', {
+        baseEpoch: Number(c.baseEpoch),
+        commit: c.commit,
+        groupInfo: c.groupInfo,
+        welcome: c.welcome,
+      });
+      return true;
+    } catch (err) {
+      const code = codeOf(err);
+      if (code === 'STALE_EPOCH' || code === 'FUTURE_EPOCH') return false;
+      throw err;
+    }
+  }
+
+  private async processCommit(envelope: Uint8Array): Promise<void> {
+    const member = this.member;
+    if (member === null) return; // not in the group yet: our own join decides our epoch
+    try {
+      const out = await member.process(envelope);
+      if (out.kind === 'advanced') await this.enterEpoch();
+      else if (out.kind === 'removed') await this.rejoin();
+    } catch (err) {
+      // The sequencer accepted this commit, so the room is on its epoch: one we cannot follow
+      // (missed messages, or a commit ts-mls refuses) is left behind by resyncing.
+      const code = codeOf(err);
+      if (code === 'FUTURE_EPOCH' || code === 'MLS_REJECTED') await this.resync();
+      else this.warn('BAD_MESSAGE', err);
+    }
+  }
+
+  private async processMessage(envelope: Uint8Array): Promise<void> {
+    const member = this.member;
+    if (member === null) return;
+    let out;
+    try {
+      out = await member.process(envelope);
+    } catch (err) {
+      if (codeOf(err) === 'FUTURE_EPOCH') await this.resync();
+      else this.warn('BAD_MESSAGE', err);
+      return;
+    }
+    if (out.kind !== 'application') return; // stale
+    this.liveness.seen(out.leafIndex, Date.now());
+    const app = decodeApp(out.data);
+    const from = this.roster.find((r) => r.leafIndex === out.leafIndex);
+    if (app === null || from === undefined) return this.warn('BAD_MESSAGE', null);
+    if (app.t === 'chat') this.emit('chat', { from: from.peerId, text: app.text, at: Date.now() });
+  }
+
+  /** Replaces our leaf by an external commit from the latest GroupInfo. */
+  private async resync(): Promise<void> {
+    const member = this.member;
+    if (member === null) return;
+    this.warn('RESYNC', null);
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const gi = await this.sinks.request('mlsGroupInfo', {});
+      if (gi.groupInfo === null || gi.epoch === null) return;
+      if (BigInt(gi.epoch) <= member.epoch && attempt > 0) return; // caught up meanwhile
+      const c = await member.resync(gi.groupInfo);
+      if (await this.submit(c)) {
+        member.confirm();
+        return this.enterEpoch();
+      }
+      member.discard();
+    }
+    throw new MlsSessionError('JOIN_FAILED', 'resync never won an epoch');
+  }
+
+  /** Removed while still connected (a liveness misfire): join again as a new member. */
+  private async rejoin(): Promise<void> {
+    this.warn('REJOIN', null);
+    this.keys.eraseAll();
+    this.member = null;
+    await this.join();
+  }
+
+  /** After every epoch change: keys, roster, liveness, queued changes, and the ready report. */
+  private async enterEpoch(): Promise<void> {
+    const member = this.member!;
+    const now = Date.now();
+    this.roster = member.members().flatMap((m) => {
+      const claims = decodeCredential(m.identity);
+      if (claims === null || m.signaturePublicKey.length !== 32) return [];
+      return [
+        {
+          peerId: claims.peerId,
+          displayName: claims.displayName,
+          identityKey: m.signaturePublicKey,
+          fingerprint: identityFingerprint(m.signaturePublicKey),
+          leafIndex: m.leafIndex,
+          self: m.leafIndex === member.leafIndex,
+        },
+      ];
+    });
+    const owners = new Map(this.roster.map((r) => [r.leafIndex, r.peerId]));
+    const leaves = member.members().map((m) => m.leafIndex);
+    const base = await member.sframeBaseKey();
+    try {
+      await this.keys.install(
+        member.epoch,
+        base,
+        leaves,
+        member.leafIndex,
+        now,
+        (leaf) => owners.get(leaf) ?? `leaf:${leaf}`,
+      );
+    } finally {
+      base.fill(0);
+    }
+    this.liveness.sync(leaves, member.leafIndex, now);
+    this.queue.settle(this.queueRoster(), member.leafIndex);
+    for (const id of [...this.gone])
+      if (!this.roster.some((r) => r.peerId === id)) this.gone.delete(id);
+    this.queueGone();
+    log.debug('epoch', { epoch: Number(member.epoch), members: leaves.length });
+    this.emit('roster', this.roster);
+    this.emit('roomCode', member.roomCode());
+    this.emit('epoch', member.epoch);
+    this.sinks
+      .request('mlsReady', { epoch: Number(member.epoch) })
+      .catch((err: unknown) => log.debug('ready report failed', { error: errorName(err) }));
+  }
+
+  /** The ChangeQueue's view: a leaf and its credential (peer id and identity key). */
+  private queueRoster(): QueueEntry[] {
+    return this.roster.map(queueEntry);
+  }
+
+  private queueGone(): void {
+    const now = Date.now();
+    for (const r of this.roster)
+      if (!r.self && this.gone.has(r.peerId)) this.queue.remove(queueEntry(r), now);
+  }
+
+  private async tick(): Promise<void> {
+    const member = this.member;
+    if (member === null) return;
+    const now = Date.now();
+    await this.keys.tick(now);
+    if (now - this.lastHeartbeat >= this.heartbeatMs) {
+      this.lastHeartbeat = now;
+      await this.sendApp({ t: 'hb' }).catch((err: unknown) =>
+        log.debug('heartbeat failed', { error: errorName(err) }),
+      );
+    }
+    const byLeaf = new Map(this.queueRoster().map((r) => [r.leafIndex, r]));
+    for (const leaf of this.liveness.expired(now)) {
+      const entry = byLeaf.get(leaf);
+      if (entry !== undefined) this.queue.remove(entry, now);
+    }
+    if (this.queue.empty) return;
+    const leaves = member.members().map((m) => m.leafIndex);
+    const rank = committerRank(member.leafIndex, leaves, this.queue.pendingRemovals());
+    if (!this.queue.due(now, rank)) return;
+    const changes = this.queue.take();
+    let accepted = false;
+    try {
+      const c = await member.commit({ remove: changes.remove });
+      accepted = await this.submit(c);
+    } catch (err) {
+      this.warn('COMMIT_FAILED', err);
+    }
+    if (accepted) {
+      member.confirm();
+      await this.enterEpoch();
+    } else {
+      member.discard();
+      changes.undo(now);
+    }
+  }
+
+  private async sendApp(msg: AppMessage): Promise<void> {
+    const member = this.member;
+    if (member === null) throw new MlsSessionError('NOT_JOINED', 'not in the group yet');
+    const data = new TextEncoder().encode(JSON.stringify(msg));
+    await this.sinks.request('mlsSend', { envelope: await member.application(data) });
+  }
+
+  private warn(code: MlsWarningCode, err: unknown): void {
+    log.warn('mls warning', { code, error: err === null ? undefined : errorName(err) });
+    this.emit('warning', code);
+  }
+}
