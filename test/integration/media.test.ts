@@ -9,6 +9,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { RTCPeerConnection } from 'werift';
 import type { Sfu } from '../../sfu/Sfu.js';
 import { consumeToSocket, joinRoom, startSfu, TestClient, until } from './harness/sfu.js';
+import { isRtcp, rtpPacket, rtpPayload } from './harness/rtp.js';
 
 let sfu: Sfu;
 beforeEach(async () => {
@@ -17,31 +18,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await sfu.close();
 });
-
-function rtpPacket(seq: number, ts: number, ssrc: number, payload: Uint8Array): Buffer {
-  const header = Buffer.alloc(12);
-  header[0] = 0x80; // V=2, no padding, no extension, no CSRC
-  header[1] = 111; // PT (Opus), marker 0
-  header.writeUInt16BE(seq, 2);
-  header.writeUInt32BE(ts, 4);
-  header.writeUInt32BE(ssrc, 8);
-  return Buffer.concat([header, payload]);
-}
-
-/** RFC 5761 section 4: with the marker bit masked off, RTCP packet types fall in 64..95. */
-function isRtcp(packet: Buffer): boolean {
-  const type = packet[1]! & 0x7f;
-  return type >= 64 && type <= 95;
-}
-
-/** Returns the RTP payload: skips CSRCs and the header extension the SFU may add, and padding. */
-function rtpPayload(packet: Buffer): Buffer {
-  const csrcCount = packet[0]! & 0x0f;
-  let offset = 12 + csrcCount * 4;
-  if (packet[0]! & 0x10) offset += 4 + packet.readUInt16BE(offset + 2) * 4;
-  const padding = packet[0]! & 0x20 ? packet[packet.length - 1]! : 0;
-  return packet.subarray(offset, packet.length - padding);
-}
 
 it('forwards RTP from a producer to a consumer with byte-identical payloads', async () => {
   const room = await sfu.registry.getOrCreate('rtp');
@@ -78,7 +54,7 @@ it('forwards RTP from a producer to a consumer with byte-identical payloads', as
   });
   for (let i = 0; i < payloads.length; i++) {
     sender.send(
-      rtpPacket(1000 + i, 960 * i, ssrc, payloads[i]!),
+      rtpPacket(1000 + i, ssrc, payloads[i]!, { timestamp: 960 * i }),
       ingress.tuple.localPort,
       '127.0.0.1',
     );

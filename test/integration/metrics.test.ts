@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MEDIA_CODECS } from '../../sfu/media/codecs.js';
 import type { Sfu } from '../../sfu/Sfu.js';
 import { consumeToSocket, joinRoom, startSfu, TestClient, until } from './harness/sfu.js';
+import { rtpPacket } from './harness/rtp.js';
 
 let sfu: Sfu | undefined;
 const cleanup: (() => void)[] = [];
@@ -33,16 +34,6 @@ function value(text: string, sample: string): number {
   const escaped = sample.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const m = new RegExp(`^${escaped} ([\\d.e+-]+)$`, 'm').exec(text);
   return m ? Number(m[1]) : Number.NaN;
-}
-
-function rtpPacket(seq: number, ssrc: number, payload: Uint8Array): Buffer {
-  const header = Buffer.alloc(12);
-  header[0] = 0x80;
-  header[1] = 111;
-  header.writeUInt16BE(seq & 0xffff, 2);
-  header.writeUInt32BE((seq * 960) >>> 0, 4);
-  header.writeUInt32BE(ssrc, 8);
-  return Buffer.concat([header, payload]);
 }
 
 describe('metrics', () => {

@@ -11,6 +11,7 @@ import type { Sfu } from '../../sfu/Sfu.js';
 import { census, settle } from '../fuzz/census.js';
 import { rtpParameters } from '../fuzz/signallingOps.js';
 import { consumeToSocket, joinRoom, startSfu, TestClient, until } from './harness/sfu.js';
+import { isPli, isRtcp, rtpPacket, rtpPayload } from './harness/rtp.js';
 
 let sfu: Sfu;
 const sockets: dgram.Socket[] = [];
@@ -27,40 +28,6 @@ async function udpSocket(): Promise<dgram.Socket> {
   sockets.push(s);
   await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
   return s;
-}
-
-function rtpPacket(pt: number, seq: number, ssrc: number, payload: Uint8Array): Buffer {
-  const header = Buffer.alloc(12);
-  header[0] = 0x80;
-  header[1] = pt;
-  header.writeUInt16BE(seq & 0xffff, 2);
-  header.writeUInt32BE((seq * 960) >>> 0, 4);
-  header.writeUInt32BE(ssrc, 8);
-  return Buffer.concat([header, payload]);
-}
-
-/** RFC 5761 section 4: with the marker bit masked off, RTCP packet types fall in 64..95. */
-function isRtcp(packet: Buffer): boolean {
-  const type = packet[1]! & 0x7f;
-  return type >= 64 && type <= 95;
-}
-
-/** RFC 4585 section 6.3.1: a PLI is payload-specific feedback (PT 206) with FMT 1. */
-function isPli(packet: Buffer): boolean {
-  for (let off = 0; off + 4 <= packet.length;) {
-    if (packet[off + 1] === 206 && (packet[off]! & 0x1f) === 1) return true;
-    off += (packet.readUInt16BE(off + 2) + 1) * 4;
-  }
-  return false;
-}
-
-/** The RTP payload: skips CSRCs, the header extension the SFU may add, and padding. */
-function rtpPayload(packet: Buffer): Buffer {
-  const csrcCount = packet[0]! & 0x0f;
-  let offset = 12 + csrcCount * 4;
-  if (packet[0]! & 0x10) offset += 4 + packet.readUInt16BE(offset + 2) * 4;
-  const padding = packet[0]! & 0x20 ? packet[packet.length - 1]! : 0;
-  return packet.subarray(offset, packet.length - padding);
 }
 
 /** A room with a router on each worker, and a PlainTransport producer on worker 0's. */
@@ -124,7 +91,11 @@ it('RTP injected into worker A arrives byte-identical at a consumer on worker B'
     Uint8Array.from({ length: 40 + i }, (_, j) => (i * 31 + j * 7) & 0xff),
   );
   for (let i = 0; i < payloads.length; i++) {
-    sender.send(rtpPacket(pt, 1000 + i, ssrc, payloads[i]!), ingress.tuple.localPort, '127.0.0.1');
+    sender.send(
+      rtpPacket(1000 + i, ssrc, payloads[i]!, { pt }),
+      ingress.tuple.localPort,
+      '127.0.0.1',
+    );
     await new Promise((r) => setTimeout(r, 5));
   }
   await until(() => received.length >= payloads.length, 5000, 'forwarded packets');
@@ -160,7 +131,11 @@ it('pause, resume and key-frame requests pass through the pipe', async () => {
   const key = Buffer.from([0x10, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 160, 0, 90, 0]);
   const timer = setInterval(() => {
     const frame = seq % 10 === 0 ? key : delta;
-    sender.send(rtpPacket(0x80 | pt, seq++, ssrc, frame), ingress.tuple.localPort, '127.0.0.1');
+    sender.send(
+      rtpPacket(seq++, ssrc, frame, { pt: 0x80 | pt }),
+      ingress.tuple.localPort,
+      '127.0.0.1',
+    );
   }, 20);
   try {
     await until(() => rtp > 5, 5000, 'video through the pipe');
