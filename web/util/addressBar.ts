@@ -15,6 +15,8 @@ const secrets = new Map<string, Uint8Array>();
 
 export interface AddressBar {
   readonly pathname: string;
+  /** The query string (`?ice=relay`, `?keys=mls`): kept, since it carries no secret. */
+  readonly search?: string;
   readonly hash: string;
 }
 
@@ -26,7 +28,9 @@ export function readAddressBar(
   const route = parseRoute(where.pathname, where.hash);
   if (route.name === 'room') {
     secrets.set(route.roomId, route.secret);
-    replace(roomAddress(route.roomId));
+    // The query string stays: the page's switches are read from it after this (the join).
+    const address = roomAddress(route.roomId);
+    replace(`/${where.search ?? ''}${address.slice(1)}`);
     return route;
   }
   if (route.name === 'room-without-secret' && route.problem === 'missing') {

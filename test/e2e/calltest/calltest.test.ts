@@ -97,8 +97,11 @@ describe('blindcall-calltest', { timeout: RUN_TIMEOUT_MS }, () => {
     expect(report.totals.distinctSecurityCodes).toBe(1);
     expect(report.participants.every((p) => p.transformsAttached)).toBe(true);
     // The room secret is in the link the pages got, and nowhere in what the tool printed or wrote.
-    expect(report.target.room).toMatch(/#…$/);
-    expect(out + readFileSync(json, 'utf8')).not.toMatch(/#[A-Za-z0-9_-]{43}/);
+    // Either link form: `…/r/<id>#…` or `…/#r/<id>/…`.
+    expect(report.target.room).toMatch(/#(r\/[A-Za-z0-9_-]+\/)?…$/);
+    expect(out + readFileSync(json, 'utf8')).not.toMatch(
+      /#(r\/[A-Za-z0-9_-]{1,64}\/)?[A-Za-z0-9_-]{43}/,
+    );
     const xml = readFileSync(junit, 'utf8');
     expect(xml).toContain(`tests="${report.checks.length}" failures="0"`);
   });

@@ -95,8 +95,12 @@ function pruneOldBuilds(keep: string): void {
   }
 }
 
-/** A WebRtcServer port range per SFU so back-to-back tests never race on a port. */
-let nextRtcPort = 41000 + Math.floor(Math.random() * 500) * 4;
+/**
+ * A WebRtcServer port range per SFU so back-to-back tests never race on a port: 20000-27999,
+ * below Linux's ephemeral range (32768-60999), where the browsers' own connections take ports
+ * (CI once failed on "address already in use" at 41928), and apart from the integration tests'.
+ */
+let nextRtcPort = 20000 + Math.floor(Math.random() * 1500) * 4;
 
 export interface SfuOptions {
   /** Directory with the built client; defaults to `ensureWebBuild()`'s. */

@@ -96,8 +96,10 @@ export async function startCoturn(
 ): Promise<Coturn> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'coturn-'));
   const port = await freePort();
-  // Relay ports: a random block of 40 in 50000-59999 (coturn takes a range, not port 0).
-  const minPort = 50000 + Math.floor(Math.random() * 249) * 40;
+  // Relay ports: a random block of 40 in 61000-64999, above Linux's ephemeral range
+  // (32768-60999) so no outgoing connection of the machine holds one (coturn takes a range, not
+  // port 0).
+  const minPort = 61000 + Math.floor(Math.random() * 99) * 40;
   const secret = options.secret ?? randomBytes(24).toString('base64url');
   const args = [
     '-n', // no configuration file: everything is on this command line

@@ -18,8 +18,12 @@ import type {
 import { loadConfig } from '../../../sfu/config.js';
 import { Sfu } from '../../../sfu/Sfu.js';
 
-/** A WebRtcServer port range per SFU so back-to-back tests never race on a port. */
-let nextRtcPort = 42000 + Math.floor(Math.random() * 2000) * 2;
+/**
+ * A WebRtcServer port range per SFU so back-to-back tests never race on a port: 28000-31999,
+ * below Linux's ephemeral range (32768-60999), where any outgoing connection of the machine may
+ * hold a port ("address already in use" once hit a test here at 41928).
+ */
+let nextRtcPort = 28000 + Math.floor(Math.random() * 900) * 4;
 
 export async function startSfu(env: Record<string, string> = {}): Promise<Sfu> {
   const rtcPort = nextRtcPort;

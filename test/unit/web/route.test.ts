@@ -98,6 +98,16 @@ describe('routes', () => {
     expect(replaced.some((u) => u.includes(encoded))).toBe(false);
   });
 
+  it('keeps the query string (the page switches, no secret) when it cleans the address bar', () => {
+    const replaced: string[] = [];
+    const encoded = encodeBase64url(secret);
+    readAddressBar(
+      { pathname: '/', search: '?keys=mls&ice=relay', hash: `#r/roomQ/${encoded}` },
+      (url) => replaced.push(url),
+    );
+    expect(replaced).toEqual(['/?keys=mls&ice=relay#r/roomQ']);
+  });
+
   it('creates rooms whose link round-trips, with fresh random ids and secrets', () => {
     const a = createRoom();
     const b = createRoom();
