@@ -8,7 +8,14 @@ import dgram from 'node:dgram';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { RTCPeerConnection } from 'werift';
 import type { Sfu } from '../../sfu/Sfu.js';
-import { consumeToSocket, joinRoom, startSfu, TestClient, until } from './harness/sfu.js';
+import {
+  consumeToSocket,
+  joinRoom,
+  plainOpusProducer,
+  startSfu,
+  TestClient,
+  until,
+} from './harness/sfu.js';
 import { isRtcp, rtpPacket, rtpPayload } from './harness/rtp.js';
 
 let sfu: Sfu;
@@ -21,20 +28,8 @@ afterEach(async () => {
 
 it('forwards RTP from a producer to a consumer with byte-identical payloads', async () => {
   const room = await sfu.registry.getOrCreate('rtp');
-  const listenInfo = { protocol: 'udp' as const, ip: '127.0.0.1' };
-  const ingress = await room.router.createPlainTransport({
-    listenInfo,
-    rtcpMux: true,
-    comedia: true,
-  });
   const ssrc = 0x1234_5678;
-  const producer = await ingress.produce({
-    kind: 'audio',
-    rtpParameters: {
-      codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2 }],
-      encodings: [{ ssrc }],
-    },
-  });
+  const { ingress, producer } = await plainOpusProducer(room.router, ssrc);
 
   const receiver = dgram.createSocket('udp4');
   await new Promise<void>((r) => receiver.bind(0, '127.0.0.1', r));

@@ -9,7 +9,14 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MEDIA_CODECS } from '../../sfu/media/codecs.js';
 import type { Sfu } from '../../sfu/Sfu.js';
-import { consumeToSocket, joinRoom, startSfu, TestClient, until } from './harness/sfu.js';
+import {
+  consumeToSocket,
+  joinRoom,
+  plainOpusProducer,
+  startSfu,
+  TestClient,
+  until,
+} from './harness/sfu.js';
 import { rtpPacket } from './harness/rtp.js';
 
 let sfu: Sfu | undefined;
@@ -129,19 +136,8 @@ describe('metrics', () => {
     sfu = await startSfu();
     const worker = sfu.pool.workers[0]!.worker;
     const room = await sfu.registry.getOrCreate('m4');
-    const ingress = await room.router.createPlainTransport({
-      listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
-      rtcpMux: true,
-      comedia: true,
-    });
     const ssrc = 0x2345_6789;
-    const producer = await ingress.produce({
-      kind: 'audio',
-      rtpParameters: {
-        codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2 }],
-        encodings: [{ ssrc }],
-      },
-    });
+    const { ingress, producer } = await plainOpusProducer(room.router, ssrc);
     const receiver = dgram.createSocket('udp4');
     await new Promise<void>((r) => receiver.bind(0, '127.0.0.1', r));
     await consumeToSocket(room.router, producer.id, receiver);

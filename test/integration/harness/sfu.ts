@@ -130,6 +130,29 @@ export async function until(
 }
 
 /**
+ * An Opus producer (PT 111, `ssrc`) on a comedia PlainTransport (rtcp-mux) on 127.0.0.1: RTP
+ * sent to `ingress.tuple.localPort` enters the router as that producer.
+ */
+export async function plainOpusProducer(
+  router: types.Router,
+  ssrc: number,
+): Promise<{ ingress: types.PlainTransport; producer: types.Producer }> {
+  const ingress = await router.createPlainTransport({
+    listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+    rtcpMux: true,
+    comedia: true,
+  });
+  const producer = await ingress.produce({
+    kind: 'audio',
+    rtpParameters: {
+      codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2 }],
+      encodings: [{ ssrc }],
+    },
+  });
+  return { ingress, producer };
+}
+
+/**
  * Consumes `producerId` through a PlainTransport (rtcp-mux) that sends to `socket`, a bound UDP
  * socket on 127.0.0.1: how integration tests receive what the SFU forwards.
  */
