@@ -15,13 +15,14 @@
  *   scripts/node tsx bench/forwarding.ts [--seconds 4] [--producers 4] [--compare-srtp [--rounds 2]]
  *   FW_STEPS=0,100,200 (consumer counts)
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
+import { blackHole } from './udpSink.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const INSTALLED_WORKER = path.join(
@@ -37,19 +38,6 @@ const SRTP_KEY = Buffer.alloc(30, 7).toString('base64');
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : def;
-}
-
-/** A UDP port that accepts and never reads: the kernel drops what overflows its buffer. */
-async function blackHole(): Promise<{ port: number; proc: ChildProcess }> {
-  const proc = spawn('python3', [
-    '-c',
-    'import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind(("127.0.0.1",0))\nprint(s.getsockname()[1],flush=True)\ntime.sleep(3600)',
-  ]);
-  const port = await new Promise<number>((resolve, reject) => {
-    proc.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
-    proc.once('error', reject);
-  });
-  return { port, proc };
 }
 
 /** A saturated worker answers its channel late or never: give up rather than hang. */

@@ -9,9 +9,9 @@
  *   scripts/node tsx bench/pipes.ts [--seconds 4] [--producers 4] [--consumers 100] [--rounds 2]
  */
 import dgram from 'node:dgram';
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
+import { blackHole } from './udpSink.js';
 
 const PACKETS_PER_SECOND = 100;
 const PAYLOAD_BYTES = 1250 - 12;
@@ -24,19 +24,6 @@ const CODECS: types.RouterRtpCodecCapability[] = [
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : def;
-}
-
-/** A UDP port that accepts and never reads: the kernel drops what overflows its buffer. */
-async function blackHole(): Promise<{ port: number; proc: ChildProcess }> {
-  const proc = spawn('python3', [
-    '-c',
-    'import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind(("127.0.0.1",0))\nprint(s.getsockname()[1],flush=True)\ntime.sleep(3600)',
-  ]);
-  const port = await new Promise<number>((resolve, reject) => {
-    proc.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
-    proc.once('error', reject);
-  });
-  return { port, proc };
 }
 
 async function cpuMs(worker: types.Worker): Promise<number> {
