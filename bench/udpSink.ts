@@ -2,8 +2,8 @@
 // the measured CPU is the worker's, not a receiver's.
 import { spawn, type ChildProcess } from 'node:child_process';
 
-export /** A UDP port that accepts and never reads: the kernel drops what overflows its buffer. */
-async function blackHole(): Promise<{ port: number; proc: ChildProcess }> {
+/** A UDP port that accepts and never reads: the kernel drops what overflows its buffer. */
+export async function blackHole(): Promise<{ port: number; proc: ChildProcess }> {
   const proc = spawn('python3', [
     '-c',
     'import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind(("127.0.0.1",0))\nprint(s.getsockname()[1],flush=True)\ntime.sleep(3600)',
