@@ -162,7 +162,7 @@ async function snapshot(m: GroupMember): Promise<string> {
   });
 }
 
-/** Feeds one hostile message to one member. Returns false if anything but MlsLayerError escaped. */
+/** Feeds one hostile message to one member; anything but MlsLayerError or "stale" fails the test. */
 async function inject(room: Room, i: Injection): Promise<void> {
   const target = room.members[i.to % room.members.length]!;
   const env = room.build(i);
