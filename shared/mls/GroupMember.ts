@@ -23,11 +23,15 @@ import {
   processMessage,
   type CiphersuiteImpl,
   type ClientState,
+  type GroupInfo,
   type KeyPackage,
   type PrivateKeyPackage,
   type Proposal,
 } from 'ts-mls';
+// Not re-exported from the package root; the package's `./*.js` export map makes it public.
+import { ratchetTreeFromExtension } from 'ts-mls/groupInfo.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { equalBytes } from '@noble/curves/utils.js';
 import { appSignedContent, decodeAppPayload, encodeAppPayload } from './appPayload.js';
 import { openMessage, sealMessage } from './codec.js';
 import { deriveEnvelopeKeys, type EnvelopeKeys } from './envelope.js';
@@ -123,7 +127,27 @@ function mlsRejected(e: unknown): never {
   throw new MlsLayerError('MLS_REJECTED', `ts-mls refused the message (${what})`);
 }
 
-/** An external commit (join, or resync replacing our old leaf) from a sealed GroupInfo. */
+/** True when the GroupInfo's ratchet tree still has a leaf with this signature key. */
+function hasLeafWithKey(groupInfo: GroupInfo, signaturePublicKey: Uint8Array): boolean {
+  let tree;
+  try {
+    tree = ratchetTreeFromExtension(groupInfo);
+  } catch (e) {
+    mlsRejected(e);
+  }
+  return (tree ?? []).some(
+    (n) => n?.nodeType === 'leaf' && equalBytes(n.leaf.signaturePublicKey, signaturePublicKey),
+  );
+}
+
+/**
+ * An external commit (join, or resync replacing our old leaf) from a sealed GroupInfo.
+ *
+ * A resync only asks ts-mls to replace our leaf when the tree still has it: ts-mls 1.6.4 looks the
+ * old leaf up by signature key and, when it is gone (a commit we missed removed us, e.g. for
+ * liveness), calls removeLeafNode(-1), which never returns and freezes the event loop. A member
+ * removed while away therefore joins afresh, which is what a resync must achieve anyway.
+ */
 async function externalCommit(
   id: Identity,
   groupInfoEnvelope: Uint8Array,
@@ -132,6 +156,7 @@ async function externalCommit(
   const { message } = openMessage(id.keys, groupInfoEnvelope);
   if (message.wireformat !== 'mls_group_info')
     throw new MlsLayerError('ENVELOPE_MALFORMED', 'not a GroupInfo');
+  const replaceOwnLeaf = resync && hasLeafWithKey(message.groupInfo, id.signature.publicKey);
   const kp = await keyPackage(id);
   let joined;
   try {
@@ -139,7 +164,7 @@ async function externalCommit(
       message.groupInfo,
       kp.publicPackage,
       kp.privatePackage,
-      resync,
+      replaceOwnLeaf,
       id.impl,
     );
   } catch (e) {

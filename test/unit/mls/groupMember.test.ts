@@ -39,6 +39,41 @@ describe('GroupMember', () => {
     expect(b.roomCode()).toEqual(a.roomCode());
   });
 
+  it('resync after a missed commit that removed us joins afresh (ts-mls would loop forever)', async () => {
+    // Without the guard in externalCommit, ts-mls 1.6.4's removeLeafNode(-1) never returns here and
+    // the event loop freezes (run this file under `timeout` to see it: no test result ever comes).
+    const [a, b] = await pair();
+    const j = await GroupMember.joinExternal(cfg('c'), await a.groupInfo());
+    j.member.confirm();
+    const c = j.member;
+    await a.process(j.commit.commit);
+    await b.process(j.commit.commit);
+    const removal = await a.commit({ remove: [b.leafIndex] }); // b misses this one
+    a.confirm();
+    expect(await c.process(removal.commit)).toMatchObject({ kind: 'advanced' });
+    expect(b.epoch).toBe(2n);
+
+    const rejoin = await b.resync(removal.groupInfo);
+    b.confirm();
+    for (const m of [a, c])
+      expect(await m.process(rejoin.commit)).toMatchObject({ kind: 'advanced' });
+    expect(b.active).toBe(true);
+    expect(b.epoch).toBe(a.epoch);
+    expect(b.roomCode()).toEqual(a.roomCode());
+    expect(a.members()).toHaveLength(3);
+  });
+
+  it('resync while still a member replaces our own leaf: the group does not grow', async () => {
+    const [a, b] = await pair();
+    const missed = await a.commit({});
+    a.confirm();
+    const again = await b.resync(missed.groupInfo);
+    b.confirm();
+    expect(await a.process(again.commit)).toMatchObject({ kind: 'advanced' });
+    expect(a.members()).toHaveLength(2);
+    expect(b.roomCode()).toEqual(a.roomCode());
+  });
+
   it('takes the identity seed as the MLS signature key, and refuses a wrong-length seed', async () => {
     const seed = randomBytes(32);
     const m = await GroupMember.create({ ...cfg('s'), signatureSeed: seed }, randomBytes(16));
