@@ -245,7 +245,7 @@ function progressLine(
       if (s.framesDecrypted > 0 && (s.msSinceLastFrame ?? Infinity) < 2000) decrypting++;
     }
   }
-  const codes = new Set(joined.map((p) => p.last?.securityCode?.digits ?? null)).size;
+  const codes = new Set(joined.map((p) => p.last?.securityCode?.full ?? null)).size;
   return (
     `[${String(Math.round(elapsedMs / 1000)).padStart(3)}/${durationS} s] joined ${joined.length}/${total}` +
     ` · decrypting ${decrypting}/${pairs} streams · decrypt failures ${failures}` +

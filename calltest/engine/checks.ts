@@ -99,7 +99,7 @@ export async function finalPerception(
   const settled = Date.now() + PERCEPTION_TIMEOUT_MS;
   while (Date.now() < settled) {
     const ds = await Promise.all(joined.map((p) => p.sample().catch(() => null)));
-    const codes = new Set(ds.map((d) => d?.securityCode?.digits ?? null));
+    const codes = new Set(ds.map((d) => d?.securityCode?.full ?? null));
     const admitted = ds.every(
       (d) =>
         d !== null &&
@@ -300,7 +300,7 @@ function participantReport(
     joined: p.peerId !== null,
     joinMs: p.joinMs,
     firstFrameMs: p.firstFrameMs,
-    securityCode: p.last?.securityCode?.digits ?? null,
+    securityCode: p.last?.securityCode?.full ?? null,
     transformMode: p.last?.transformMode ?? null,
     transformsAttached,
     framesEncrypted: p.last?.local.framesEncrypted ?? 0,

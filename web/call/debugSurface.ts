@@ -4,6 +4,7 @@
  * and the security code (which is shown on screen anyway). It carries NO key material, display
  * names, chat text or media.
  */
+import { callCode } from './callCode.js';
 import type { CallEngine } from './CallEngine.js';
 import type { CallEvent } from './CallModel.js';
 import type { TransformMode } from '../e2ee/support.js';
@@ -38,7 +39,12 @@ export interface BlindcallDiagnostics {
   readonly phase: string;
   readonly selfPeerId: string | null;
   readonly localKid: number | null;
-  readonly securityCode: { readonly emoji: string; readonly digits: string } | null;
+  /** The code people compare (callCode.ts): the MLS room code, or the pairwise room code. */
+  readonly securityCode: {
+    readonly protocol: 'mls' | 'pairwise';
+    readonly glance: string;
+    readonly full: string;
+  } | null;
   /** The MLS room code (full, 100 bits) when the call runs on MLS, else null. */
   readonly roomCode?: string | null;
   readonly local: {
@@ -76,8 +82,9 @@ export function installDebugSurface(
       return getEngine()?.model.localKid ?? null;
     },
     get securityCode() {
-      const code = getEngine()?.model.securityCode;
-      return code ? { emoji: code.emoji.join(''), digits: code.digits } : null;
+      const model = getEngine()?.model;
+      const code = model ? callCode(model) : null;
+      return code ? { protocol: code.protocol, glance: code.glance, full: code.full } : null;
     },
     get roomCode() {
       return getEngine()?.model.roomCode?.full ?? null;

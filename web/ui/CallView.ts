@@ -5,6 +5,7 @@
  */
 import { html, LitElement, nothing } from 'lit';
 import type { CallEngine } from '../call/CallEngine.js';
+import { callCode } from '../call/callCode.js';
 import type { Participant } from '../call/CallModel.js';
 import { layerForHeight } from '../call/encodings.js';
 import { securityState, type SecurityState } from '../call/securityState.js';
@@ -84,19 +85,20 @@ export class CallView extends LitElement {
     if (!model) return nothing;
     const others = [...model.participants.values()];
     const tiles = 1 + others.length + (model.local.screenOn ? 1 : 0);
+    const code = callCode(model);
     return html`<div class="call" data-test="call" data-phase=${model.phase}>
       <header>
         <span class="title">blindcall</span>
         ${this.renderSecurityState(securityState(model))}
         ${
-          model.securityCode
+          code
             ? html`<button
                 class="code"
                 title="Security code — open the security panel"
                 data-test="header-code"
                 @click=${() => this.openPanel('security')}
               >
-                ${model.securityCode.emoji.slice(0, 3).join('')}
+                ${code.glance}
                 <span class="visually-hidden">Security code; open the security panel</span>
               </button>`
             : nothing

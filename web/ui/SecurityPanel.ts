@@ -6,6 +6,7 @@
 import { css, html, LitElement, nothing } from 'lit';
 import type { SecurityCode } from '../../shared/e2ee/index.js';
 import type { CallModel, Participant } from '../call/CallModel.js';
+import { callCode } from '../call/callCode.js';
 import { securityState } from '../call/securityState.js';
 import { e2eeHealth, participantName } from './names.js';
 import { theme } from './theme.js';
@@ -147,17 +148,21 @@ export class SecurityPanel extends LitElement {
   override render(): unknown {
     const model = this.model;
     if (!model) return nothing;
-    const code = model.securityCode;
+    const code = callCode(model);
     const local = model.local.e2ee;
     return html`<section aria-labelledby="security-title" data-test="security-panel">
       <h2 id="security-title">Security code of this call</h2>
       ${
         code
-          ? html`<div class="code" data-test="security-code">
-              <div class="emoji" aria-label="Emoji code" data-test="security-emoji">
-                ${code.emoji.map((e) => html`<span>${e}</span>`)}
-              </div>
-              <div class="digits" data-test="security-digits">${code.digits}</div>
+          ? html`<div class="code" data-test="security-code" data-protocol=${code.protocol}>
+              ${
+                code.emoji.length > 0
+                  ? html`<div class="emoji" aria-label="Emoji code" data-test="security-emoji">
+                      ${code.emoji.map((e) => html`<span>${e}</span>`)}
+                    </div>`
+                  : nothing
+              }
+              <div class="digits" data-test="security-digits">${code.full}</div>
             </div>`
           : html`<div class="code">Exchanging keys…</div>`
       }

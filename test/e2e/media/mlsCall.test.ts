@@ -1,7 +1,8 @@
-// Issue 11 bring-up: a call on MLS (the page opened with `?keys=mls`) in real Chromium. Two and then
+// A call on MLS (the default; the page opened with `?keys=mls` to say so) in real Chromium. Two and then
 // three people each see and hear every other sender's own picture, which the frame worker
 // decrypted with SFrame keys from the MLS exporter; when one leaves, the other two commit her
-// Remove and still see each other on the new epoch. Every page shows the same MLS room code.
+// Remove and still see each other on the new epoch. Every page shows the same MLS room code, in its
+// header (the first group) and its security panel (all four).
 import { describe, expect, it } from 'vitest';
 import { createRoomLink, waitForCall } from '../../../calltest/app.js';
 import { seesAndHears, waitToSeeAndHear } from '../../../calltest/media/perception.js';
@@ -26,7 +27,7 @@ async function expectEveryoneSeesAndHearsEveryone(people: readonly Person[]): Pr
   }
 }
 
-/** The MLS room code each page's model holds (the security panel does not show it yet). */
+/** The MLS room code each page's model holds. */
 async function roomCodes(people: readonly Person[]): Promise<(string | null)[]> {
   return Promise.all(
     people.map((p) => p.page.evaluate(() => window.__blindcall?.roomCode ?? null)),
@@ -55,6 +56,16 @@ describe('a call on MLS', () => {
     const codes = await roomCodes([alice, bob, carol]);
     expect(codes[0]).toMatch(/^[0-9A-Z]{5}(-[0-9A-Z]{5}){3}$/);
     expect(new Set(codes).size).toBe(1);
+    const page = carol.page;
+    expect(await page.locator('[data-test=header-code]').textContent()).toContain(
+      codes[0]!.slice(0, 5),
+    );
+    await page.locator('[data-test=control-security]').click();
+    expect(await page.locator('[data-test=security-digits]').innerText()).toBe(codes[0]);
+    expect(await page.locator('[data-test=security-code]').getAttribute('data-protocol')).toBe(
+      'mls',
+    );
+    await page.locator('[data-test=control-security]').click();
   });
 
   it('after one leaves, the others commit her removal and still see each other', async () => {
