@@ -5,7 +5,8 @@
  *
  *   drop-video:N    the N-th peer to join a room (1-based) has its video never forwarded: the
  *                   receivers' consumers of it stay paused on the server, silently
- *   relay-drop:N    E2EE relay messages to the N-th peer of a room are dropped
+ *   relay-drop:N    key-protocol messages to the N-th peer of a room are dropped: pairwise
+ *                   `relay`, and MLS `mlsCommit`, `mlsMessage`, `mlsEpochReady`
  *   ghost           a peer that exists only in signalling joins each room after its first peer
  *                   (it never speaks the key protocol); it leaves when the last real peer does
  *   plain-client    the web client is served with a script that makes its encoded transforms
@@ -26,6 +27,14 @@ import type { Room } from '../rooms/Room.js';
 const log = createLogger('Faults');
 
 type Notify = <K extends NotificationName>(name: K, message: NotificationOf<K>) => void;
+
+/** What relay-drop withholds: every notification that carries the key protocol. */
+const KEY_NOTIFICATIONS: ReadonlySet<NotificationName> = new Set<NotificationName>([
+  'relay',
+  'mlsCommit',
+  'mlsMessage',
+  'mlsEpochReady',
+]);
 
 export interface FaultConfig {
   readonly dropVideoOf: number | null;
@@ -102,12 +111,12 @@ export class Faults {
     return (this.order.get(roomId)?.indexOf(peerId) ?? -1) + 1;
   }
 
-  /** The notify function for a peer: drops relay messages to the relay-drop target. */
+  /** The notify function for a peer: drops key-protocol messages to the relay-drop target. */
   notifyFor(roomId: string, peerId: string, notify: Notify): Notify {
     const target = this.config.relayDropFor;
     if (target === null) return notify;
     return (name, message) => {
-      if (name === 'relay' && this.ordinal(roomId, peerId) === target) return;
+      if (KEY_NOTIFICATIONS.has(name) && this.ordinal(roomId, peerId) === target) return;
       notify(name, message);
     };
   }

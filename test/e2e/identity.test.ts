@@ -1,5 +1,7 @@
 // The device identity lives in IndexedDB between calls: pairwise codes stay the same when someone
 // comes back, a verification is remembered, and "forget this device's identity" starts afresh.
+// Pairwise codes belong to the pairwise key protocol, so this call runs on it (`?keys=pairwise`)
+// until that protocol is removed.
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { useCallFixture } from './harness/callFixture.js';
@@ -25,7 +27,8 @@ describe('device identity', () => {
     const b = await env.openPage();
     const alice = a.page;
     const bob = b.page;
-    const link = await createRoomLink(alice, env.sfu.url);
+    const [base, secret] = (await createRoomLink(alice, env.sfu.url)).split('#');
+    const link = `${base}?keys=pairwise#${secret}`;
     await joinCall(alice, link, 'Alice');
     await joinCall(bob, link, 'Bob');
     const [start] = await Promise.all([waitForCall(alice, 1), waitForCall(bob, 1)]);

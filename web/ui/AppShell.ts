@@ -176,11 +176,12 @@ export class AppShell extends LitElement {
         identity: identity.secretKey,
         displayName: request.displayName,
         mode: this.transformMode,
-        // Issue 11 bring-up: `?keys=mls` in the page URL runs the call on MLS.
+        // Calls run on MLS (issue 11). `?keys=pairwise` in the page URL keeps the old pairwise
+        // protocol reachable for its own tests until it is removed.
         keyProtocol:
-          new URLSearchParams(globalThis.location?.search ?? '').get('keys') === 'mls'
-            ? 'mls'
-            : 'pairwise',
+          new URLSearchParams(globalThis.location?.search ?? '').get('keys') === 'pairwise'
+            ? 'pairwise'
+            : 'mls',
         local: this.media,
       });
       this.engine = engine;

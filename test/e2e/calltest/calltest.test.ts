@@ -123,7 +123,10 @@ describe('blindcall-calltest', { timeout: RUN_TIMEOUT_MS }, () => {
   });
 
   it('fails on UNADMITTED and FIRST_FRAME when the key relay drops messages to one peer', async () => {
-    const server = await brokenSfu('relay-drop:2');
+    // The first peer is cut off from the key protocol: on MLS the second joins by external commit
+    // (requests and their answers, which still flow), and the first never gets that commit, so it
+    // never admits the second and neither can decrypt the other's epoch.
+    const server = await brokenSfu('relay-drop:1');
     const r = await run(server.url);
     show(r);
     expect(r.result).toBe('fail');
