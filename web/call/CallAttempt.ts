@@ -14,7 +14,8 @@ import type { CallModel } from './CallModel.js';
 import { E2eeSession, newChatId } from './E2eeSession.js';
 import { DecryptReport } from './DecryptReport.js';
 import { iceOptions } from './iceOptions.js';
-import { MlsSession } from './MlsSession.js';
+import { MlsSession, type MlsRosterEntry } from './MlsSession.js';
+import { applyMlsRoster, type Contacts } from './mlsRoster.js';
 import { MediaSession } from './MediaSession.js';
 import { Publisher } from './Publisher.js';
 import { Reconnector } from './Reconnector.js';
@@ -35,8 +36,8 @@ export interface AttemptConfig {
   readonly displayName: string;
   readonly mode: TransformMode;
   /**
-   * The key agreement: the pairwise protocol (default) or MLS (web/call/MlsSession.ts; issue 11,
-   * being brought up behind this switch until the browser tests pass on it).
+   * The key agreement: MLS (web/call/MlsSession.ts, the app's default) or the pairwise protocol
+   * (kept until its removal, issue 11).
    */
   readonly keyProtocol?: 'pairwise' | 'mls';
 }
@@ -55,6 +56,8 @@ export interface AttemptHost {
   rejoin(reason: string): void;
   /** The encrypted roster changed (e.g. to re-apply verifications remembered from earlier calls). */
   rosterChanged(roster: readonly RosterEntry[], session: E2eeSession): void;
+  /** The identities verified on this device (MLS rosters are checked against them). */
+  readonly contacts: Contacts;
 }
 
 /** Notifications that need the key agent; they wait until it exists. */
@@ -68,6 +71,7 @@ export class CallAttempt {
   readonly subscriber: Subscriber;
   private e2ee: E2eeSession | null = null;
   private mls: MlsSession | null = null;
+  private mlsRoster: readonly MlsRosterEntry[] = [];
   private readonly reconnector: Reconnector;
   private queued: Pending[] | null = [];
   private keysTimer: ReturnType<typeof setTimeout> | null = null;
@@ -198,6 +202,11 @@ export class CallAttempt {
     await this.e2ee?.close();
   }
 
+  /** A verification changed on this device: show the MLS roster with it. */
+  verificationsChanged(): void {
+    if (this.mls) applyMlsRoster(this.host.model, this.mlsRoster, this.host.contacts);
+  }
+
   private createMls(selfPeerId: string): MlsSession {
     const { roomId, roomSecret, identity, displayName } = this.config;
     const mls = new MlsSession(
@@ -216,15 +225,8 @@ export class CallAttempt {
       model.touch();
     });
     mls.on('roster', (roster) => {
-      model.applyRoster(
-        roster.map((r) => ({
-          peerId: r.peerId,
-          displayName: r.displayName,
-          identityKey: r.identityKey,
-          verified: false,
-          self: r.self,
-        })),
-      );
+      this.mlsRoster = roster;
+      applyMlsRoster(model, roster, this.host.contacts);
       this.checkKeysDone();
     });
     mls.on('roomCode', (code) => {

@@ -39,7 +39,7 @@ export interface CallOptions {
   readonly identity: Uint8Array;
   readonly displayName: string;
   readonly mode: TransformMode;
-  /** See AttemptConfig.keyProtocol; default the pairwise protocol. */
+  /** See AttemptConfig.keyProtocol; default MLS. */
   readonly keyProtocol?: 'pairwise' | 'mls';
   readonly local: LocalMedia;
   /** Signalling origin; defaults to this page's origin. */
@@ -161,12 +161,19 @@ export class CallEngine {
     this.model.touch();
   }
 
-  /** The user compared (or withdrew) the pairwise code; remembered for later calls. */
+  /** The user compared (or withdrew) a person's code; remembered for later calls. */
   async markVerified(peerId: string, verified: boolean): Promise<void> {
     const entry = this.model.participants.get(peerId)?.roster;
     if (!entry) return;
-    await this.verified.set(entry.identityKey, verified);
+    await this.verified.set(entry.identityKey, verified, entry.displayName);
+    if (verified) this.model.dismissIdentityChange(peerId);
+    this.attempt?.verificationsChanged();
     await this.attempt?.e2eeSession?.markVerified(peerId, verified);
+  }
+
+  /** The user read the identity-change alert for `peerId` and stays in the call. */
+  acknowledgeIdentityChange(peerId: string): void {
+    this.model.dismissIdentityChange(peerId);
   }
 
   setFeedVisible(consumerId: string, visible: boolean): void {
@@ -198,12 +205,13 @@ export class CallEngine {
     const { roomId, roomSecret, identity, displayName, mode, keyProtocol } = this.options;
     const attempt = new CallAttempt(
       this.signalling,
-      { roomId, roomSecret, identity, displayName, mode, keyProtocol: keyProtocol ?? 'pairwise' },
+      { roomId, roomSecret, identity, displayName, mode, keyProtocol: keyProtocol ?? 'mls' },
       {
         model: this.model,
         localTracks: () => this.localTracks(),
         rejoin: (reason) => this.rejoin(reason),
         rosterChanged: (roster, session) => this.reapplyVerifications(roster, session),
+        contacts: this.verified,
       },
     );
     this.attempt = attempt;

@@ -6,7 +6,7 @@
  */
 import type { MediaSource } from '../../shared/protocol/index.js';
 import { isHostileWarning } from '../../shared/e2ee/index.js';
-import type { RosterEntry, SecurityCode, WarningCode } from '../../shared/e2ee/index.js';
+import type { SecurityCode, WarningCode } from '../../shared/e2ee/index.js';
 import type { RoomCode } from '../../shared/mls/index.js';
 import type { DropReason, TransformStats } from '../e2ee/messages.js';
 import { Emitter } from '../util/Emitter.js';
@@ -24,6 +24,28 @@ export interface E2eeCounters {
   byReason: Partial<Record<DropReason, number>>;
   /** Epoch ms of the last good frame in the worker (see TransformStats.lastFrameAt). */
   lastFrameAt: number | null;
+}
+
+/** A participant as the key protocol proved them: an MLS leaf, or a pairwise announcement. */
+export interface RosterEntry {
+  readonly peerId: string;
+  readonly displayName: string;
+  /** Ed25519 identity public key (32 bytes). */
+  readonly identityKey: Uint8Array;
+  /** The local user compared this person's code, now or in an earlier call. */
+  readonly verified: boolean;
+  readonly self: boolean;
+  /** MLS only: the person's own identity fingerprint (shared/mls/fingerprint.ts). */
+  readonly fingerprint?: string;
+}
+
+/**
+ * Someone joined under the name of a contact the user verified, with another identity key: a new
+ * device, or someone posing as them. Shown as a blocking alert until the user answers it.
+ */
+export interface IdentityChange {
+  readonly peerId: string;
+  readonly displayName: string;
 }
 
 export interface Participant {
@@ -80,6 +102,12 @@ export class CallModel extends Emitter<{ change: [] }> {
   securityCode: SecurityCode | null = null;
   /** The MLS room code (issue 11), when the call runs on MLS. */
   roomCode: RoomCode | null = null;
+  /** MLS: this device's own identity fingerprint, for others to compare with. */
+  selfFingerprint: string | null = null;
+  /** Identity changes not answered yet, oldest first (one per peer). */
+  readonly identityChanges: IdentityChange[] = [];
+  /** Peers whose identity change the user answered in this join: not raised again. */
+  private readonly answeredChanges = new Set<string>();
   localKid: number | null = null;
   readonly chat: ChatMessage[] = [];
   unreadChat = 0;
@@ -153,6 +181,8 @@ export class CallModel extends Emitter<{ change: [] }> {
 
   removeParticipant(peerId: string): void {
     if (this.participants.delete(peerId)) this.touch();
+    const i = this.identityChanges.findIndex((c) => c.peerId === peerId);
+    if (i >= 0) this.identityChanges.splice(i, 1);
     if (this.activeSpeaker === peerId) this.activeSpeaker = null;
   }
 
@@ -163,6 +193,9 @@ export class CallModel extends Emitter<{ change: [] }> {
     this.activeSpeaker = null;
     this.securityCode = null;
     this.roomCode = null;
+    this.selfFingerprint = null;
+    this.identityChanges.length = 0;
+    this.answeredChanges.clear();
     this.localKid = null;
     this.local.e2ee = emptyCounters();
     this.touch();
@@ -172,6 +205,23 @@ export class CallModel extends Emitter<{ change: [] }> {
     const byId = new Map(roster.filter((e) => !e.self).map((e) => [e.peerId, e]));
     for (const [peerId, entry] of byId) this.participant(peerId).roster = entry;
     for (const p of this.participants.values()) if (!byId.has(p.peerId)) p.roster = null;
+    this.touch();
+  }
+
+  /** Raises the identity-change alert for `peerId` (once, until answered or the peer leaves). */
+  identityChanged(change: IdentityChange): void {
+    if (this.answeredChanges.has(change.peerId)) return;
+    if (this.identityChanges.some((c) => c.peerId === change.peerId)) return;
+    this.identityChanges.push(change);
+    this.touch();
+  }
+
+  /** The user answered the alert for `peerId`. */
+  dismissIdentityChange(peerId: string): void {
+    this.answeredChanges.add(peerId);
+    const i = this.identityChanges.findIndex((c) => c.peerId === peerId);
+    if (i < 0) return;
+    this.identityChanges.splice(i, 1);
     this.touch();
   }
 

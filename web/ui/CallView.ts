@@ -13,6 +13,7 @@ import { callViewStyles } from './callViewStyles.js';
 import type { ControlAction, PanelName } from './CallControls.js';
 import { lockIcon, shieldIcon, warningIcon } from './icons.js';
 import { e2eeHealth, participantName } from './names.js';
+import type { IdentityAnswerDetail } from './IdentityAlert.js';
 import type { VerifyDetail } from './SecurityPanel.js';
 import { theme } from './theme.js';
 import { showToast } from './toast.js';
@@ -20,6 +21,7 @@ import type { TileSizeDetail, TileVisibilityDetail } from './VideoTile.js';
 import './CallControls.js';
 import './ChatPanel.js';
 import './ConnectionStatus.js';
+import './IdentityAlert.js';
 import './InviteButton.js';
 import './MediaView.js';
 import './ParticipantList.js';
@@ -129,6 +131,14 @@ export class CallView extends LitElement {
         .unread=${model.unreadChat}
         @control=${this.onControl}
       ></bc-controls>
+      ${
+        model.identityChanges[0]
+          ? html`<bc-identity-alert
+              .change=${model.identityChanges[0]}
+              @identity-answer=${this.onIdentityAnswer}
+            ></bc-identity-alert>`
+          : nothing
+      }
       <div class="audio">
         ${others.map((p) => (p.feeds.microphone ? html`<bc-media data-peer=${p.peerId} .track=${p.feeds.microphone.track}></bc-media>` : nothing))}
       </div>
@@ -296,6 +306,13 @@ export class CallView extends LitElement {
 
   private readonly onVerify = (e: CustomEvent<VerifyDetail>): void => {
     this.engine?.markVerified(e.detail.peerId, e.detail.verified).catch(() => undefined);
+  };
+
+  private readonly onIdentityAnswer = (e: CustomEvent<IdentityAnswerDetail>): void => {
+    const { peerId, answer } = e.detail;
+    this.engine?.acknowledgeIdentityChange(peerId);
+    if (answer === 'compare') this.panel = 'security';
+    else if (answer === 'leave') this.onControl(new CustomEvent('control', { detail: 'leave' }));
   };
 
   private readonly onVisibility = (e: CustomEvent<TileVisibilityDetail>): void => {

@@ -1,7 +1,8 @@
 /**
- * Security panel: the call's security code (everyone in the call sees the same one), each
- * participant's pairwise code with a "verified" switch, and per-sender E2EE status — the key id
- * in use, frames decrypted, and frames that failed to decrypt (dropped, never shown).
+ * Security panel: the call's security code (everyone in the call sees the same one), your own
+ * identity fingerprint and each participant's (MLS; on the pairwise protocol, a pairwise code)
+ * with a "verified" switch, and per-sender E2EE status — the key id in use, frames decrypted, and
+ * frames that failed to decrypt (dropped, never shown).
  */
 import { css, html, LitElement, nothing } from 'lit';
 import type { SecurityCode } from '../../shared/e2ee/index.js';
@@ -50,6 +51,9 @@ export class SecurityPanel extends LitElement {
         display: flex;
         justify-content: center;
         gap: 0.35rem;
+      }
+      .fingerprint {
+        font-family: ui-monospace, monospace;
       }
       .digits {
         font-family: ui-monospace, monospace;
@@ -179,6 +183,12 @@ export class SecurityPanel extends LitElement {
         <dd>${local.frames}</dd>
         <dt>Frames held back</dt>
         <dd title="Frames not sent because no key was ready">${local.failures}</dd>
+        ${
+          model.selfFingerprint
+            ? html`<dt>Your fingerprint</dt>
+                <dd class="fingerprint" data-test="own-fingerprint">${model.selfFingerprint}</dd>`
+            : nothing
+        }
       </dl>
       <h3>Participants</h3>
       ${
@@ -218,7 +228,7 @@ export class SecurityPanel extends LitElement {
 
   private renderPeer(p: Participant): unknown {
     const health = e2eeHealth(p);
-    const pair = p.roster ? this.pairwiseCode(p.peerId) : null;
+    const pair = p.roster && !p.roster.fingerprint ? this.pairwiseCode(p.peerId) : null;
     const reasons = Object.entries(p.e2ee.byReason)
       .map(([r, n]) => `${r}: ${n}`)
       .join(', ');
@@ -227,6 +237,26 @@ export class SecurityPanel extends LitElement {
         <span>${participantName(p)}</span>
         <span class=${health} data-test="peer-health">${healthText[health]}</span>
       </div>
+      ${
+        p.roster?.fingerprint
+          ? html`<div
+                class="pair fingerprint"
+                data-test="fingerprint"
+                title="This person's own fingerprint: it should match the one their security panel shows as theirs"
+              >
+                ${p.roster.fingerprint}
+              </div>
+              <label class="verify">
+                <input
+                  type="checkbox"
+                  data-test="verify"
+                  .checked=${p.roster.verified}
+                  @change=${(e: Event) => this.verify(p.peerId, (e.target as HTMLInputElement).checked)}
+                />
+                It matches the fingerprint on their screen
+              </label>`
+          : nothing
+      }
       ${
         pair
           ? html`<div
