@@ -1,6 +1,5 @@
 /**
- * The client's MLS key agreement for one call (the role E2eeSession plays for the pairwise
- * protocol; not yet wired into CallAttempt). It joins the room's group by external commit from the
+ * The client's MLS key agreement for one call. It joins the room's group by external commit from the
  * server's sealed GroupInfo (or makes the group when the room has none), follows the commits the
  * server's sequencer fans out, commits Removes on the server's `peerLeft` hint and on the liveness
  * timeout (coalesced, by the designated committer), resyncs by itself when it missed a commit, and
@@ -27,6 +26,7 @@ import {
   type RosterEntry as QueueEntry,
   type SealedCommit,
 } from '../../shared/mls/index.js';
+import { pad, unpad } from '../../shared/mls/padding.js';
 import type {
   NotificationOf,
   RequestName,
@@ -95,7 +95,7 @@ type Events = {
   roomCode: [code: RoomCode];
   epoch: [epoch: bigint];
   chat: [message: MlsChatMessage];
-  warning: [code: MlsWarningCode];
+  warning: [code: MlsWarningCode, peerId: string | null];
   localKid: [kid: number];
 };
 
@@ -118,7 +118,8 @@ type AppMessage = { t: 'chat'; text: string } | { t: 'hb' };
 
 function decodeApp(data: Uint8Array): AppMessage | null {
   try {
-    const v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data)) as unknown;
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(unpad(data));
+    const v = JSON.parse(text) as unknown;
     if (typeof v !== 'object' || v === null) return null;
     const o = v as Record<string, unknown>;
     if (o.t === 'hb') return { t: 'hb' };
@@ -212,12 +213,12 @@ export class MlsSession extends Emitter<Events> {
 
   /** Server notification `mlsCommit`. */
   commit(note: NotificationOf<'mlsCommit'>): Promise<void> {
-    return this.run(() => this.processCommit(note.commit));
+    return this.run(() => this.processCommit(note.commit, note.from));
   }
 
   /** Server notification `mlsMessage`. */
   message(note: NotificationOf<'mlsMessage'>): Promise<void> {
-    return this.run(() => this.processMessage(note.envelope));
+    return this.run(() => this.processMessage(note.envelope, note.from));
   }
 
   /** Server notification `mlsEpochReady`. */
@@ -318,7 +319,7 @@ export class MlsSession extends Emitter<Events> {
     }
   }
 
-  private async processCommit(envelope: Uint8Array): Promise<void> {
+  private async processCommit(envelope: Uint8Array, from: string): Promise<void> {
     const member = this.member;
     if (member === null) return; // not in the group yet: our own join decides our epoch
     try {
@@ -330,11 +331,11 @@ export class MlsSession extends Emitter<Events> {
       // (missed messages, or a commit ts-mls refuses) is left behind by resyncing.
       const code = codeOf(err);
       if (code === 'FUTURE_EPOCH' || code === 'MLS_REJECTED') await this.resync();
-      else this.warn('BAD_MESSAGE', err);
+      else this.warn('BAD_MESSAGE', err, from);
     }
   }
 
-  private async processMessage(envelope: Uint8Array): Promise<void> {
+  private async processMessage(envelope: Uint8Array, sentBy: string): Promise<void> {
     const member = this.member;
     if (member === null) return;
     let out;
@@ -342,14 +343,14 @@ export class MlsSession extends Emitter<Events> {
       out = await member.process(envelope);
     } catch (err) {
       if (codeOf(err) === 'FUTURE_EPOCH') await this.resync();
-      else this.warn('BAD_MESSAGE', err);
+      else this.warn('BAD_MESSAGE', err, sentBy);
       return;
     }
     if (out.kind !== 'application') return; // stale
     this.liveness.seen(out.leafIndex, Date.now());
     const app = decodeApp(out.data);
     const from = this.roster.find((r) => r.leafIndex === out.leafIndex);
-    if (app === null || from === undefined) return this.warn('BAD_MESSAGE', null);
+    if (app === null || from === undefined) return this.warn('BAD_MESSAGE', null, sentBy);
     if (app.t === 'chat') this.emit('chat', { from: from.peerId, text: app.text, at: Date.now() });
   }
 
@@ -478,12 +479,14 @@ export class MlsSession extends Emitter<Events> {
   private async sendApp(msg: AppMessage): Promise<void> {
     const member = this.member;
     if (member === null) throw new MlsSessionError('NOT_JOINED', 'not in the group yet');
-    const data = new TextEncoder().encode(JSON.stringify(msg));
+    // Padded to a bucket (shared/mls/padding.ts): the server sees one of five sizes.
+    const data = pad(new TextEncoder().encode(JSON.stringify(msg)));
     await this.sinks.request('mlsSend', { envelope: await member.application(data) });
   }
 
-  private warn(code: MlsWarningCode, err: unknown): void {
+  /** `peerId`: who the server said sent the refused input (it may be the server itself). */
+  private warn(code: MlsWarningCode, err: unknown, peerId: string | null = null): void {
     log.warn('mls warning', { code, error: err === null ? undefined : errorName(err) });
-    this.emit('warning', code);
+    this.emit('warning', code, peerId);
   }
 }
