@@ -1,12 +1,11 @@
 /**
  * `npm run bench`: runs every benchmark and prints its table. Pass names to run some:
- *   npm run bench -- forwarding e2ee
+ *   npm run bench -- forwarding mls
  * Benchmarks print measured numbers and targets as ratios; they assert nothing.
  */
 const all: Record<string, () => Promise<unknown>> = {
   forwarding: async () => (await import('./forwarding.js')).main(),
   pipes: async () => (await import('./pipes.js')).main(),
-  e2ee: async () => (await import('./e2ee.js')).main(),
   calls: async () => (await import('./calls.js')).main(),
   mls: async () => (await import('./mls.js')).main(),
   browsers: async () => (await import('./browsers.js')).main(),

@@ -1,17 +1,15 @@
 /**
  * One join of a room, from `join` to teardown: a fresh frame worker, mediasoup transports, a
- * fresh key agent (new session keys every time), publishing the local tracks and consuming the
- * others'. A rejoin throws the whole attempt away and starts a new one, so no key, transport or
+ * fresh MLS session (a new leaf and new keys every time), publishing the local tracks and
+ * consuming the others'. A rejoin throws the whole attempt away and starts a new one, so no key, transport or
  * counter of a previous join can leak into the next.
  */
-import type { RosterEntry } from '../../shared/e2ee/index.js';
 import type { MediaSource, NotificationOf, ProducerInfo } from '../../shared/protocol/index.js';
 import { FrameCryptor } from '../e2ee/FrameCryptor.js';
 import { assertNever } from '../util/assertNever.js';
 import type { TransformMode } from '../e2ee/support.js';
 import { createLogger, errorName } from '../util/logger.js';
-import type { CallModel } from './CallModel.js';
-import { E2eeSession, newChatId } from './E2eeSession.js';
+import { newChatId, type CallModel } from './CallModel.js';
 import { DecryptReport } from './DecryptReport.js';
 import { iceOptions } from './iceOptions.js';
 import { MlsSession, type MlsRosterEntry } from './MlsSession.js';
@@ -35,11 +33,6 @@ export interface AttemptConfig {
   readonly identity: Uint8Array;
   readonly displayName: string;
   readonly mode: TransformMode;
-  /**
-   * The key agreement: MLS (web/call/MlsSession.ts, the app's default) or the pairwise protocol
-   * (kept until its removal, issue 11).
-   */
-  readonly keyProtocol?: 'pairwise' | 'mls';
 }
 
 export interface LocalTrack {
@@ -54,14 +47,12 @@ export interface AttemptHost {
   localTracks(): LocalTrack[];
   /** This join cannot continue (server lost our state, ICE gave up): start a new one. */
   rejoin(reason: string): void;
-  /** The encrypted roster changed (e.g. to re-apply verifications remembered from earlier calls). */
-  rosterChanged(roster: readonly RosterEntry[], session: E2eeSession): void;
   /** The identities verified on this device (MLS rosters are checked against them). */
   readonly contacts: Contacts;
 }
 
-/** Notifications that need the key agent; they wait until it exists. */
-type KeyedName = 'peerJoined' | 'peerLeft' | 'relay';
+/** Notifications that need the MLS session; they wait until it exists. */
+type KeyedName = 'peerJoined' | 'peerLeft';
 type Pending = { [K in KeyedName]: { name: K; message: NotificationOf<K> } }[KeyedName];
 
 export class CallAttempt {
@@ -69,7 +60,6 @@ export class CallAttempt {
   readonly media: MediaSession;
   readonly publisher: Publisher;
   readonly subscriber: Subscriber;
-  private e2ee: E2eeSession | null = null;
   private mls: MlsSession | null = null;
   private mlsRoster: readonly MlsRosterEntry[] = [];
   private readonly reconnector: Reconnector;
@@ -108,10 +98,6 @@ export class CallAttempt {
     this.listen();
   }
 
-  get e2eeSession(): E2eeSession | null {
-    return this.e2ee;
-  }
-
   get mlsSession(): MlsSession | null {
     return this.mls;
   }
@@ -128,21 +114,10 @@ export class CallAttempt {
     if (this.closed) return;
     model.selfPeerId = joined.peerId;
     model.setPhase('keys');
-    if (this.config.keyProtocol === 'mls') {
-      for (const { peerId } of joined.peers) model.participant(peerId);
-      const started = this.createMls(joined.peerId).start();
-      this.flushQueued(); // peer events queue behind the join in the session
-      await started;
-    } else {
-      const e2ee = this.createE2ee(joined.peerId);
-      await e2ee.start();
-      for (const { peerId } of joined.peers) {
-        model.participant(peerId);
-        await e2ee.peerJoined(peerId);
-      }
-      this.flushQueued();
-    }
-    this.flushQueued();
+    for (const { peerId } of joined.peers) model.participant(peerId);
+    const started = this.createMls(joined.peerId).start();
+    this.flushQueued(); // peer events queue behind the join in the session
+    await started;
     await this.media.createTransports(
       iceOptions(joined.iceServers, globalThis.location?.search ?? ''),
     );
@@ -188,8 +163,8 @@ export class CallAttempt {
   }
 
   /** Idempotent: leaves nothing behind (keys, worker, transports, timers). */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.closed = true;
     if (this.keysTimer !== null) clearTimeout(this.keysTimer);
     if (this.reportTimer !== null) clearInterval(this.reportTimer);
@@ -199,7 +174,7 @@ export class CallAttempt {
     this.media.close();
     this.cryptor.close();
     this.mls?.close();
-    await this.e2ee?.close();
+    return Promise.resolve();
   }
 
   /** A verification changed on this device: show the MLS roster with it. */
@@ -238,50 +213,9 @@ export class CallAttempt {
       model.unreadChat++;
       model.touch();
     });
-    mls.on('warning', () => {
-      model.warnings++;
-      model.touch();
-    });
+    mls.on('warning', (code, peerId) => model.warn(code, peerId));
     this.mls = mls;
     return mls;
-  }
-
-  private createE2ee(selfPeerId: string): E2eeSession {
-    const { roomId, roomSecret, identity, displayName } = this.config;
-    const e2ee = new E2eeSession(
-      { roomId, selfPeerId, roomSecret, identity, displayName },
-      {
-        relay: async (to, payload) => {
-          await this.signalling.request('relay', { to, payload });
-        },
-        setSenderKey: (kid, key) => this.cryptor.setSenderKey(kid, key),
-        addReceiverKey: (peerId, kid, key) => this.cryptor.addReceiverKey(peerId, kid, key),
-        removeReceiverKey: (kid, peerId) => this.cryptor.removeReceiverKey(kid, peerId),
-      },
-    );
-    const model = this.host.model;
-    e2ee.on('localKid', (kid) => {
-      model.record({ type: 'localKey', kid });
-      model.localKid = kid;
-      model.touch();
-    });
-    e2ee.on('roster', (roster) => {
-      model.applyRoster(roster);
-      this.checkKeysDone();
-      this.host.rosterChanged(roster, e2ee);
-    });
-    e2ee.on('securityCode', (code) => {
-      model.securityCode = code;
-      model.touch();
-    });
-    e2ee.on('chat', (message) => {
-      model.chat.push(message);
-      model.unreadChat++;
-      model.touch();
-    });
-    e2ee.on('warning', (code, peerId) => model.warn(code, peerId ?? null));
-    this.e2ee = e2ee;
-    return e2ee;
   }
 
   private wireMedia(): void {
@@ -298,14 +232,13 @@ export class CallAttempt {
     });
   }
 
-  /** Registers this attempt's notification handlers; those that need keys wait for the agent. */
+  /** Registers this attempt's notification handlers; those that need keys wait for the session. */
   private listen(): void {
     const s = this.signalling;
     const keyed = <K extends KeyedName>(name: K): void =>
-      s.onNotification(name, (message) => this.whenReady({ name, message } as Pending));
+      s.onNotification(name, (message) => this.whenReady({ name, message }));
     keyed('peerJoined');
     keyed('peerLeft');
-    keyed('relay');
     const mlsFail = (err: unknown): void =>
       log.debug('mls input failed', { error: errorName(err) });
     s.onNotification('mlsCommit', (m) => void this.mls?.commit(m).catch(mlsFail));
@@ -344,30 +277,7 @@ export class CallAttempt {
   }
 
   private handleKeyed(item: Pending): void {
-    if (this.mls !== null) return this.handleMls(item, this.mls);
-    const e2ee = this.e2ee;
-    const model = this.host.model;
-    if (!e2ee) return;
-    const fail = (err: unknown): void =>
-      log.error('key agent input failed', err, { input: item.name });
-    switch (item.name) {
-      case 'peerJoined':
-        model.record({ type: 'peerJoined', peerId: item.message.peerId });
-        model.participant(item.message.peerId);
-        e2ee.peerJoined(item.message.peerId).catch(fail);
-        return;
-      case 'peerLeft':
-        model.record({ type: 'peerLeft', peerId: item.message.peerId });
-        this.subscriber.removePeer(item.message.peerId);
-        model.removeParticipant(item.message.peerId);
-        e2ee.peerLeft(item.message.peerId).catch(fail);
-        return;
-      case 'relay':
-        e2ee.relay(item.message.from, item.message.payload).catch(fail);
-        return;
-      default:
-        return assertNever(item);
-    }
+    if (this.mls !== null) this.handleMls(item, this.mls);
   }
 
   private handleMls(item: Pending, mls: MlsSession): void {
@@ -385,8 +295,6 @@ export class CallAttempt {
           log.debug('mls peerLeft failed', { error: errorName(err) });
         });
         return;
-      case 'relay':
-        return; // the pairwise protocol's relay: not used with MLS
       default:
         return assertNever(item);
     }

@@ -9,10 +9,8 @@ import type { MediaSource } from '../../shared/protocol/index.js';
 import type { TransformMode } from '../e2ee/support.js';
 import { createLogger, errorName } from '../util/logger.js';
 import { CallAttempt, type LocalTrack } from './CallAttempt.js';
-import { CallModel } from './CallModel.js';
-import type { RosterEntry } from '../../shared/e2ee/index.js';
+import { CallModel, newChatId } from './CallModel.js';
 import { VerifiedContacts } from '../identity/VerifiedContacts.js';
-import { newChatId, type E2eeSession } from './E2eeSession.js';
 import type { LocalMedia, LocalSource } from './LocalMedia.js';
 import { SignallingClient, SignallingError } from './SignallingClient.js';
 import { SpeakerDetector } from './speaker/SpeakerDetector.js';
@@ -39,8 +37,6 @@ export interface CallOptions {
   readonly identity: Uint8Array;
   readonly displayName: string;
   readonly mode: TransformMode;
-  /** See AttemptConfig.keyProtocol; default MLS. */
-  readonly keyProtocol?: 'pairwise' | 'mls';
   readonly local: LocalMedia;
   /** Signalling origin; defaults to this page's origin. */
   readonly serverUrl?: string;
@@ -149,7 +145,7 @@ export class CallEngine {
 
   /** Sends to everyone whose keys we have; shown locally once the agent accepted it. */
   async sendChat(text: string): Promise<void> {
-    const session = this.attempt?.e2eeSession ?? this.attempt?.mlsSession;
+    const session = this.attempt?.mlsSession;
     if (!session) throw new Error('not in a call');
     await session.sendChat(text);
     this.model.chat.push({
@@ -168,7 +164,6 @@ export class CallEngine {
     await this.verified.set(entry.identityKey, verified, entry.displayName);
     if (verified) this.model.dismissIdentityChange(peerId);
     this.attempt?.verificationsChanged();
-    await this.attempt?.e2eeSession?.markVerified(peerId, verified);
   }
 
   /** The user read the identity-change alert for `peerId` and stays in the call. */
@@ -202,15 +197,14 @@ export class CallEngine {
   }
 
   private async newAttempt(): Promise<void> {
-    const { roomId, roomSecret, identity, displayName, mode, keyProtocol } = this.options;
+    const { roomId, roomSecret, identity, displayName, mode } = this.options;
     const attempt = new CallAttempt(
       this.signalling,
-      { roomId, roomSecret, identity, displayName, mode, keyProtocol: keyProtocol ?? 'mls' },
+      { roomId, roomSecret, identity, displayName, mode },
       {
         model: this.model,
         localTracks: () => this.localTracks(),
         rejoin: (reason) => this.rejoin(reason),
-        rosterChanged: (roster, session) => this.reapplyVerifications(roster, session),
         contacts: this.verified,
       },
     );
@@ -236,13 +230,6 @@ export class CallEngine {
         log.warn('rejoin failed', { error: err instanceof SignallingError ? err.code : 'error' });
         await delay(RETRY_DELAYS_MS[Math.min(i, RETRY_DELAYS_MS.length - 1)]!);
       }
-    }
-  }
-
-  private reapplyVerifications(roster: readonly RosterEntry[], session: E2eeSession): void {
-    for (const entry of roster) {
-      if (entry.self || entry.verified || !this.verified.has(entry.identityKey)) continue;
-      session.markVerified(entry.peerId, true).catch(() => undefined);
     }
   }
 

@@ -1,20 +1,43 @@
 /**
  * What the call looks like right now, as plain data for the UI and the debug surface: phase,
- * participants (server peers joined with the encrypted roster and their media feeds), the
- * security code, per-sender E2EE counters, chat. Mutated only by the call engine; listeners get
+ * participants (server peers joined with the MLS roster and their media feeds), the room code,
+ * per-sender E2EE counters, chat. Mutated only by the call engine; listeners get
  * one coalesced `change` per microtask.
  */
 import type { MediaSource } from '../../shared/protocol/index.js';
-import { isHostileWarning } from '../../shared/e2ee/index.js';
-import type { SecurityCode, WarningCode } from '../../shared/e2ee/index.js';
 import type { RoomCode } from '../../shared/mls/index.js';
 import type { DropReason, TransformStats } from '../e2ee/messages.js';
 import { Emitter } from '../util/Emitter.js';
-import type { ChatMessage } from './E2eeSession.js';
+import type { MlsWarningCode } from './MlsSession.js';
 import type { RemoteFeed } from './Subscriber.js';
 
 export type CallPhase =
   'connecting' | 'joining' | 'keys' | 'in-call' | 'reconnecting' | 'left' | 'failed';
+
+export interface ChatMessage {
+  readonly id: number;
+  readonly from: string;
+  readonly text: string;
+  readonly at: number;
+}
+
+let chatIds = 0;
+
+/** A chat message id, unique within this page. */
+export function newChatId(): number {
+  return ++chatIds;
+}
+
+/**
+ * Key-protocol input an honest member on an honest network never sends: a message that fails
+ * authentication or does not parse. The others (a resync, a rejoin, a refused commit) happen on
+ * lossy networks too, and are counted quietly.
+ */
+const HOSTILE_WARNINGS: ReadonlySet<MlsWarningCode> = new Set<MlsWarningCode>(['BAD_MESSAGE']);
+
+export function isHostileWarning(code: MlsWarningCode): boolean {
+  return HOSTILE_WARNINGS.has(code);
+}
 
 export interface E2eeCounters {
   /** KID of the last frame decrypted (or encrypted, for the local sender). */
@@ -26,17 +49,17 @@ export interface E2eeCounters {
   lastFrameAt: number | null;
 }
 
-/** A participant as the key protocol proved them: an MLS leaf, or a pairwise announcement. */
+/** A participant as the MLS group proved them: their leaf. */
 export interface RosterEntry {
   readonly peerId: string;
   readonly displayName: string;
   /** Ed25519 identity public key (32 bytes). */
   readonly identityKey: Uint8Array;
-  /** The local user compared this person's code, now or in an earlier call. */
+  /** The local user compared this person's fingerprint, now or in an earlier call. */
   readonly verified: boolean;
   readonly self: boolean;
-  /** MLS only: the person's own identity fingerprint (shared/mls/fingerprint.ts). */
-  readonly fingerprint?: string;
+  /** The person's own identity fingerprint (shared/mls/fingerprint.ts). */
+  readonly fingerprint: string;
 }
 
 /**
@@ -66,12 +89,12 @@ export interface LocalState {
 }
 
 /**
- * Refused key-protocol input that an honest peer on an honest network never sends (a forgery, a
- * replay, an identity swap), one entry per code and claimed sender. `peerId` is who the server
- * said sent it; the sender may be the server itself.
+ * Refused key-protocol input that an honest member on an honest network never sends, one entry
+ * per code and claimed sender. `peerId` is who the server said sent it (null when it named
+ * nobody); the sender may be the server itself.
  */
 export interface SecurityAlert {
-  readonly code: WarningCode;
+  readonly code: MlsWarningCode;
   readonly peerId: string | null;
   count: number;
   /** Epoch ms of the latest one. */
@@ -99,8 +122,7 @@ export class CallModel extends Emitter<{ change: [] }> {
   selfPeerId: string | null = null;
   readonly participants = new Map<string, Participant>();
   activeSpeaker: string | null = null;
-  securityCode: SecurityCode | null = null;
-  /** The MLS room code (issue 11), when the call runs on MLS. */
+  /** The MLS room code of the current epoch. */
   roomCode: RoomCode | null = null;
   /** MLS: this device's own identity fingerprint, for others to compare with. */
   selfFingerprint: string | null = null;
@@ -136,7 +158,7 @@ export class CallModel extends Emitter<{ change: [] }> {
   }
 
   /** Counts a key-protocol warning, as an alert when it is hostile. */
-  warn(code: WarningCode, peerId: string | null, at: number = Date.now()): void {
+  warn(code: MlsWarningCode, peerId: string | null, at: number = Date.now()): void {
     this.warnings++;
     if (!isHostileWarning(code)) {
       this.networkWarnings++;
@@ -191,7 +213,6 @@ export class CallModel extends Emitter<{ change: [] }> {
     this.participants.clear();
     this.selfPeerId = null;
     this.activeSpeaker = null;
-    this.securityCode = null;
     this.roomCode = null;
     this.selfFingerprint = null;
     this.identityChanges.length = 0;

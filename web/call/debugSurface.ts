@@ -39,13 +39,9 @@ export interface BlindcallDiagnostics {
   readonly phase: string;
   readonly selfPeerId: string | null;
   readonly localKid: number | null;
-  /** The code people compare (callCode.ts): the MLS room code, or the pairwise room code. */
-  readonly securityCode: {
-    readonly protocol: 'mls' | 'pairwise';
-    readonly glance: string;
-    readonly full: string;
-  } | null;
-  /** The MLS room code (full, 100 bits) when the call runs on MLS, else null. */
+  /** The code people compare (callCode.ts): the MLS room code of the current epoch. */
+  readonly securityCode: { readonly glance: string; readonly full: string } | null;
+  /** The same room code, whole (100 bits). */
   readonly roomCode?: string | null;
   readonly local: {
     readonly kid: number | null;
@@ -84,7 +80,7 @@ export function installDebugSurface(
     get securityCode() {
       const model = getEngine()?.model;
       const code = model ? callCode(model) : null;
-      return code ? { protocol: code.protocol, glance: code.glance, full: code.full } : null;
+      return code ? { glance: code.glance, full: code.full } : null;
     },
     get roomCode() {
       return getEngine()?.model.roomCode?.full ?? null;

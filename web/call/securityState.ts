@@ -1,18 +1,19 @@
 /**
  * What the call's header says about its security, from the call's state: one of
  *
- *   warning     someone sent key-protocol input an honest peer never sends (a forgery, a
- *               replay, an identity swap): named, per participant, until the call ends;
- *   verified    everyone proven to be in the call has been verified (their pairwise code
+ *   warning     someone sent key-protocol input an honest member never sends (a message that
+ *               fails authentication): named, per participant, until the call ends;
+ *   verified    everyone proven to be in the call has been verified (their fingerprint
  *               compared, now or in an earlier call);
  *   unverified  encrypted end to end, but at least one person is not verified (or nobody is here
  *               yet): a server in the middle cannot be ruled out;
  *   pending     not in the call yet (the header shows the phase instead).
  *
- * Benign events (timeouts, a dropped channel) never make a warning: CallModel keeps them apart.
+ * Benign events (a resync after missed commits, a refused commit) never make a warning: CallModel
+ * keeps them apart.
  */
-import type { WarningCode } from '../../shared/e2ee/index.js';
 import type { CallModel, SecurityAlert } from './CallModel.js';
+import type { MlsWarningCode } from './MlsSession.js';
 
 export type SecurityLevel = 'pending' | 'unverified' | 'verified' | 'warning';
 
@@ -27,22 +28,8 @@ export interface SecurityState {
 }
 
 /** What each hostile warning means, said of the participant the server named as its sender. */
-export const ALERT_TEXT: Readonly<Partial<Record<WarningCode, string>>> = {
-  MALFORMED: 'sent a malformed key message',
-  OVERSIZE: 'sent an oversized key message',
-  BAD_MEMBERSHIP_MAC: 'sent a key message without proof of the link’s secret',
-  BAD_SIGNATURE: 'sent an announcement with a forged signature',
-  BAD_NAME: 'sent a display name that does not decrypt',
-  PEER_ID_MISMATCH: 'sent an announcement made for another participant',
-  SELF_ANNOUNCEMENT: 'sent your own announcement back to you (a replay)',
-  LOW_ORDER_POINT: 'sent a key that would expose the channel (a low-order point)',
-  HANDSHAKE_ROLE: 'started a handshake it had no right to start',
-  HANDSHAKE_FAILED: 'sent a handshake that does not verify (forged)',
-  CHANNEL_AUTH_FAILED: 'sent a key message that fails authentication (forged)',
-  CHANNEL_REPLAY: 'sent an earlier key message again (a replay)',
-  BAD_KEY_MESSAGE: 'sent a media key that breaks the protocol’s rules',
-  IDENTITY_CHANGED: 'came back with a different identity key (an identity swap)',
-  INVALID_PEER_ID: 'was named by the server with an invalid id',
+export const ALERT_TEXT: Readonly<Partial<Record<MlsWarningCode, string>>> = {
+  BAD_MESSAGE: 'sent a key message that fails authentication or does not parse (refused)',
 };
 
 export type SecurityFacts = Pick<CallModel, 'phase' | 'participants' | 'alerts'>;

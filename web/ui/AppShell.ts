@@ -176,12 +176,6 @@ export class AppShell extends LitElement {
         identity: identity.secretKey,
         displayName: request.displayName,
         mode: this.transformMode,
-        // Calls run on MLS (issue 11). `?keys=pairwise` in the page URL keeps the old pairwise
-        // protocol reachable for its own tests until it is removed.
-        keyProtocol:
-          new URLSearchParams(globalThis.location?.search ?? '').get('keys') === 'pairwise'
-            ? 'pairwise'
-            : 'mls',
         local: this.media,
       });
       this.engine = engine;

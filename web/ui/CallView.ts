@@ -257,7 +257,6 @@ export class CallView extends LitElement {
         html`<bc-security
           .model=${model}
           .revision=${this.revision}
-          .pairwiseCode=${(peerId: string) => engine.currentAttempt?.e2eeSession?.pairwiseCode(peerId) ?? null}
           @verify=${this.onVerify}
         ></bc-security>`,
       protection: () => html`<bc-protection></bc-protection>`,

@@ -1,11 +1,9 @@
 /**
- * Security panel: the call's security code (everyone in the call sees the same one), your own
- * identity fingerprint and each participant's (MLS; on the pairwise protocol, a pairwise code)
- * with a "verified" switch, and per-sender E2EE status — the key id in use, frames decrypted, and
+ * Security panel: the call's room code (everyone in the call sees the same one), your own
+ * identity fingerprint and each participant's with a "verified" switch, and per-sender E2EE status — the key id in use, frames decrypted, and
  * frames that failed to decrypt (dropped, never shown).
  */
 import { css, html, LitElement, nothing } from 'lit';
-import type { SecurityCode } from '../../shared/e2ee/index.js';
 import type { CallModel, Participant } from '../call/CallModel.js';
 import { callCode } from '../call/callCode.js';
 import { securityState } from '../call/securityState.js';
@@ -22,7 +20,6 @@ export class SecurityPanel extends LitElement {
   static override properties = {
     model: { attribute: false },
     revision: { type: Number },
-    pairwiseCode: { attribute: false },
   };
   static override styles = [
     theme,
@@ -44,13 +41,6 @@ export class SecurityPanel extends LitElement {
         border-radius: var(--radius);
         padding: 0.8rem;
         text-align: center;
-      }
-      .emoji {
-        font-size: 1.7rem;
-        white-space: nowrap;
-        display: flex;
-        justify-content: center;
-        gap: 0.35rem;
       }
       .fingerprint {
         font-family: ui-monospace, monospace;
@@ -140,13 +130,11 @@ export class SecurityPanel extends LitElement {
   ];
   declare model: CallModel | null;
   declare revision: number;
-  declare pairwiseCode: (peerId: string) => SecurityCode | null;
 
   constructor() {
     super();
     this.model = null;
     this.revision = 0;
-    this.pairwiseCode = () => null;
   }
 
   override render(): unknown {
@@ -158,14 +146,7 @@ export class SecurityPanel extends LitElement {
       <h2 id="security-title">Security code of this call</h2>
       ${
         code
-          ? html`<div class="code" data-test="security-code" data-protocol=${code.protocol}>
-              ${
-                code.emoji.length > 0
-                  ? html`<div class="emoji" aria-label="Emoji code" data-test="security-emoji">
-                      ${code.emoji.map((e) => html`<span>${e}</span>`)}
-                    </div>`
-                  : nothing
-              }
+          ? html`<div class="code" data-test="security-code">
               <div class="digits" data-test="security-digits">${code.full}</div>
             </div>`
           : html`<div class="code">Exchanging keys…</div>`
@@ -219,8 +200,10 @@ export class SecurityPanel extends LitElement {
     }${
       model.networkWarnings > 0
         ? html`<p data-test="network-warnings">
-            ${model.networkWarnings} key messages timed out or arrived for a closed channel: the
-            network's doing, not a sign of an attack.
+            This device caught up with the group's keys ${model.networkWarnings}
+            ${model.networkWarnings === 1 ? 'time' : 'times'} (missed or refused commits): messages
+            lost on the network, or held back by the server. Compare the room code again if this
+            number keeps growing.
           </p>`
         : nothing
     }`;
@@ -228,7 +211,6 @@ export class SecurityPanel extends LitElement {
 
   private renderPeer(p: Participant): unknown {
     const health = e2eeHealth(p);
-    const pair = p.roster && !p.roster.fingerprint ? this.pairwiseCode(p.peerId) : null;
     const reasons = Object.entries(p.e2ee.byReason)
       .map(([r, n]) => `${r}: ${n}`)
       .join(', ');
@@ -254,26 +236,6 @@ export class SecurityPanel extends LitElement {
                   @change=${(e: Event) => this.verify(p.peerId, (e.target as HTMLInputElement).checked)}
                 />
                 It matches the fingerprint on their screen
-              </label>`
-          : nothing
-      }
-      ${
-        pair
-          ? html`<div
-                class="pair"
-                data-test="pairwise-code"
-                title="Your pairwise code with this person; it stays the same across calls"
-              >
-                ${pair.emoji.join(' ')} · ${pair.digits}
-              </div>
-              <label class="verify">
-                <input
-                  type="checkbox"
-                  data-test="verify"
-                  .checked=${p.roster?.verified ?? false}
-                  @change=${(e: Event) => this.verify(p.peerId, (e.target as HTMLInputElement).checked)}
-                />
-                I compared this code with them
               </label>`
           : nothing
       }

@@ -62,9 +62,6 @@ describe('a call on MLS', () => {
     );
     await page.locator('[data-test=control-security]').click();
     expect(await page.locator('[data-test=security-digits]').innerText()).toBe(codes[0]);
-    expect(await page.locator('[data-test=security-code]').getAttribute('data-protocol')).toBe(
-      'mls',
-    );
     await page.locator('[data-test=control-security]').click();
   });
 

@@ -153,7 +153,7 @@ describe('checks', () => {
       phase: 'in-call',
       selfPeerId: f.peerId,
       localKid: 1,
-      securityCode: { protocol: 'mls', glance: f.code.slice(0, 5), full: f.code },
+      securityCode: { glance: f.code.slice(0, 5), full: f.code },
       local: { kid: 1, framesEncrypted: 100, dropped: 0 },
       senders: f.senders,
       warnings: 0,

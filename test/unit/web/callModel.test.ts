@@ -90,6 +90,7 @@ describe('CallModel.applyStats', () => {
       identityKey: new Uint8Array(32),
       verified: false,
       self: false,
+      fingerprint: 'AAAAA-BBBBB-CCCCC-DDDDD',
     };
     const self = { ...entry, peerId: 'me', self: true };
     model.applyRoster([self, entry]);

@@ -1,12 +1,18 @@
 // The call header's security state: encrypted but unverified, everyone verified, or a warning
 // that names the participant concerned; benign network events never make a warning.
 import { describe, expect, it } from 'vitest';
-import type { RosterEntry } from '../../../shared/e2ee/index.js';
-import { CallModel } from '../../../web/call/CallModel.js';
+import { CallModel, type RosterEntry } from '../../../web/call/CallModel.js';
 import { securityState } from '../../../web/call/securityState.js';
 
 function entry(peerId: string, displayName: string, verified: boolean): RosterEntry {
-  return { peerId, displayName, identityKey: new Uint8Array(32), verified, self: false };
+  return {
+    peerId,
+    displayName,
+    identityKey: new Uint8Array(32),
+    verified,
+    self: false,
+    fingerprint: 'AAAAA-BBBBB-CCCCC-DDDDD',
+  };
 }
 
 function inCall(roster: RosterEntry[]): CallModel {
@@ -45,36 +51,30 @@ describe('securityState', () => {
     });
   });
 
-  it('is a warning, naming the participant, after a forged or replayed key message', () => {
+  it('is a warning, naming the participant, after a key message that fails authentication', () => {
     const model = inCall([entry('a', 'Ada', true), entry('b', 'Bob', true)]);
-    model.warn('CHANNEL_AUTH_FAILED', 'b');
-    model.warn('CHANNEL_AUTH_FAILED', 'b');
-    model.warn('IDENTITY_CHANGED', 'x1');
+    model.warn('BAD_MESSAGE', 'b');
+    model.warn('BAD_MESSAGE', 'b');
+    model.warn('BAD_MESSAGE', 'x1');
+    model.warn('BAD_MESSAGE', null);
     const s = securityState(model);
     expect(s.level).toBe('warning');
     expect(s.label).toBe('Warning: suspicious key messages');
     expect(s.alerts).toEqual([
-      'Bob sent a key message that fails authentication (forged) (2 times).',
-      'A participant the server calls x1 came back with a different identity key (an identity swap).',
+      'Bob sent a key message that fails authentication or does not parse (refused) (2 times).',
+      'A participant the server calls x1 sent a key message that fails authentication or does not parse (refused).',
+      'Someone sent a key message that fails authentication or does not parse (refused).',
     ]);
     // The warning wins over "everyone verified", and outlasts the call phase.
     model.setPhase('reconnecting');
     expect(securityState(model).level).toBe('warning');
   });
 
-  it('keeps timeouts and dropped channels out of the warnings', () => {
+  it('keeps resyncs, rejoins and refused commits out of the warnings', () => {
     const model = inCall([entry('b', 'Bob', false)]);
-    for (const code of [
-      'HANDSHAKE_TIMEOUT',
-      'KEY_ACK_TIMEOUT',
-      'UNKNOWN_CHANNEL',
-      'SESSION_REPLACED',
-      'PEER_SILENT',
-    ] as const) {
-      model.warn(code, 'b');
-    }
-    expect(model.networkWarnings).toBe(5);
-    expect(model.warnings).toBe(5);
+    for (const code of ['RESYNC', 'REJOIN', 'COMMIT_FAILED'] as const) model.warn(code, null);
+    expect(model.networkWarnings).toBe(3);
+    expect(model.warnings).toBe(3);
     expect(model.alerts).toEqual([]);
     expect(securityState(model).level).toBe('unverified');
   });

@@ -16,7 +16,7 @@ import {
   WelcomeJoiner,
 } from '../../../../shared/mls/index.js';
 import { SFrameContext } from '../../../../shared/sframe/index.js';
-import { Rng } from '../../e2ee/sim/rng.js';
+import { Rng } from './rng.js';
 
 export interface NetPolicy {
   drop: number;
