@@ -325,21 +325,6 @@ export class Room extends TypedEmitter<Events> {
     else await consumer.setPreferredLayers(layers);
   }
 
-  /** Recipients of a relay from `from` (to one peer, or to all others when `to` is null). */
-  relayTargets(from: Peer, to: string | null): Peer[] {
-    this.assertOpen();
-    if (to === null) return [...this.peers.values()].filter((p) => p !== from);
-    const target = this.peers.get(to);
-    if (!target || target === from)
-      throw new ProtocolError('NOT_FOUND', `no other peer ${to} in this room`);
-    return [target];
-  }
-
-  relay(from: Peer, targets: readonly Peer[], payload: Uint8Array): void {
-    for (const target of targets)
-      if (!target.closed) target.notify('relay', { from: from.id, payload });
-  }
-
   /**
    * The router on `slot` for this room, made on first use. Routers made here other than the
    * home one close again when the last peer placed on them leaves.

@@ -123,8 +123,8 @@ export class Session {
   }
 
   /**
-   * Charges a relay's fan-out (payload bytes × recipients) to this peer's budget; RELAY_LIMITED
-   * (charging nothing) when it is spent.
+   * Charges a relay's fan-out (envelope bytes × recipients: MLS messages and commits) to this
+   * peer's budget; RELAY_LIMITED (charging nothing) when it is spent.
    */
   chargeRelay(bytes: number): void {
     if (!this.relayLimiter.take(bytes)) {

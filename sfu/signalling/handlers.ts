@@ -148,14 +148,6 @@ export const handlers: { [K in RequestName]: Handler<K> } = {
     return {};
   },
 
-  relay: (session, { to, payload }) => {
-    const { room, peer } = session.joined();
-    const targets = room.relayTargets(peer, to);
-    session.chargeRelay(payload.length * targets.length);
-    room.relay(peer, targets, payload);
-    return {};
-  },
-
   mlsGroupInfo: (session) => {
     const { room, peer } = session.joined();
     return session.mls.groupInfo(room.id, peer);
@@ -168,6 +160,8 @@ export const handlers: { [K in RequestName]: Handler<K> } = {
 
   mlsCommit: (session, request) => {
     const { room, peer } = session.joined();
+    const bytes = request.commit.length + (request.welcome?.length ?? 0);
+    session.chargeRelay(bytes * (room.peers.size - 1));
     return session.mls.commit(room.id, peer, room.peers.values(), request);
   },
 
@@ -178,6 +172,7 @@ export const handlers: { [K in RequestName]: Handler<K> } = {
 
   mlsSend: async (session, { envelope }) => {
     const { room, peer } = session.joined();
+    session.chargeRelay(envelope.length * (room.peers.size - 1));
     await session.mls.send(room.id, peer, room.peers.values(), envelope);
     return {};
   },

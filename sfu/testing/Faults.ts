@@ -5,8 +5,8 @@
  *
  *   drop-video:N    the N-th peer to join a room (1-based) has its video never forwarded: the
  *                   receivers' consumers of it stay paused on the server, silently
- *   relay-drop:N    key-protocol messages to the N-th peer of a room are dropped: pairwise
- *                   `relay`, and MLS `mlsCommit`, `mlsMessage`, `mlsEpochReady`
+ *   relay-drop:N    key-protocol messages to the N-th peer of a room are dropped: `mlsCommit`,
+ *                   `mlsMessage`, `mlsEpochReady`
  *   ghost           a peer that exists only in signalling joins each room after its first peer
  *                   (it never speaks the key protocol); it leaves when the last real peer does
  *   plain-client    the web client is served with a script that makes its encoded transforms
@@ -30,7 +30,6 @@ type Notify = <K extends NotificationName>(name: K, message: NotificationOf<K>) 
 
 /** What relay-drop withholds: every notification that carries the key protocol. */
 const KEY_NOTIFICATIONS: ReadonlySet<NotificationName> = new Set<NotificationName>([
-  'relay',
   'mlsCommit',
   'mlsMessage',
   'mlsEpochReady',

@@ -11,8 +11,8 @@
  * hands them to mediasoup, which validates them field by field, and the client hands them to
  * mediasoup-client.
  *
- * The server never sees E2EE content: `relay` payloads are ciphertext produced by shared/e2ee, and
- * `mls*` payloads are envelopes sealed under the room secret (shared/mls).
+ * The server never sees E2EE content: `mls*` payloads are envelopes sealed under the room secret
+ * (shared/mls).
  */
 import type {
   DtlsParameters,
@@ -41,8 +41,6 @@ import {
 /** Room ids come from the link path; peer ids are made by the server. */
 export const ID_MAX_LENGTH = 64;
 export const ID_PATTERN = /^[A-Za-z0-9_-]+$/;
-/** Largest E2EE relay payload (one encrypted key-protocol or chat message). */
-export const RELAY_MAX_BYTES = 64 * 1024;
 /** Largest mediasoup parameter object (RTP parameters with simulcast and extensions fit in 16 KiB). */
 export const MEDIA_PARAMS_MAX_BYTES = 32 * 1024;
 /** Transport-level frame limit for socket.io (engine.io's maxHttpBufferSize). */
@@ -53,8 +51,8 @@ export const SOCKET_MAX_BYTES = 128 * 1024;
  * GroupInfo with the ratchet tree of a room at the default peer limit (50) is ~15 KB.
  */
 export const MLS_ENVELOPE_MAX_BYTES = 120 * 1024;
-/** Largest MLS application message or KeyPackage envelope (chat, names): the relay's limit. */
-export const MLS_MESSAGE_MAX_BYTES = RELAY_MAX_BYTES;
+/** Largest MLS application message or KeyPackage envelope (chat, heartbeats, KeyPackages). */
+export const MLS_MESSAGE_MAX_BYTES = 64 * 1024;
 /** MLS epochs travel as JSON numbers; a room would need 2^53 commits to run out. */
 export const MLS_EPOCH_MAX = Number.MAX_SAFE_INTEGER;
 
@@ -188,14 +186,6 @@ export const requests = {
   /** Ask the sender of a video producer for a key frame (after a decrypt gap, for example). */
   requestKeyFrame: { request: object({ consumerId: mediaId }), response: empty },
   /**
-   * Relay an end-to-end encrypted blob to one peer (`to`) or to every other peer in the room
-   * (`to: null`). The server checks size and addressing only.
-   */
-  relay: {
-    request: object({ to: nullable(id), payload: bytes({ min: 1, max: RELAY_MAX_BYTES }) }),
-    response: empty,
-  },
-  /**
    * Frames this client could not decrypt since its last report, by reason only: no peer, key or
    * frame ids. The server adds them to a counter for operators (`/metrics`) and keeps nothing
    * else.
@@ -277,8 +267,6 @@ export const notifications = {
    * could send PLIs anyway, so it grants no new power.
    */
   keyFrameNeeded: object({ producerId: mediaId, spatialLayer: integer({ min: 0, max: 3 }) }),
-  /** An E2EE blob from another peer; `from` is what the server claims, the payload proves it. */
-  relay: object({ from: id, payload: bytes({ min: 1, max: RELAY_MAX_BYTES }) }),
   /**
    * The server lost this peer's media state (worker restart, shutdown): the client must join
    * again (with fresh keys) on this or a new connection.

@@ -24,10 +24,9 @@ const CONNECT_ATTEMPTS = 3;
 
 class ConnectFailed extends Error {}
 
-/** What the sockets of one wave know about each other (for consume and relay). */
+/** What the sockets of one wave know about each other (for consume). */
 export class WaveState {
   readonly producers = new Map<string, number>(); // producerId → room
-  readonly peers = new Set<string>();
   readonly stale: string[] = [];
   nextSsrc = 1000;
 }
@@ -52,7 +51,6 @@ type Ack = { ok: true; data: unknown } | { ok: false; error: { code: string; mes
 export class FuzzSocket {
   private socket: Socket | null = null;
   private caps: unknown = null;
-  private peerId: string | null = null;
   private room = -1;
   private transports: { id: string; direction: 'send' | 'recv' }[] = [];
   private producers: string[] = [];
@@ -131,15 +129,13 @@ export class FuzzSocket {
       socket.close();
       throw new ConnectFailed(outcome);
     }
-    socket.on('relay', () => undefined);
+    socket.on('mlsMessage', () => undefined);
   }
 
   /** The socket went away: everything it had on the server must be gone too. */
   private forget(): void {
     this.wave.stale.push(...this.transports.map((t) => t.id), ...this.producers, ...this.consumers);
     for (const p of this.producers) this.wave.producers.delete(p);
-    if (this.peerId) this.wave.peers.delete(this.peerId);
-    this.peerId = null;
     this.transports = [];
     this.producers = [];
     this.consumers = [];
@@ -217,8 +213,8 @@ export class FuzzSocket {
         await this.ask(cmd.req, nested(cmd.depth, cmd.asObject));
         return;
       case 'oversize': {
-        if (cmd.what === 'relay')
-          await this.ask('relay', { to: null, payload: new Uint8Array(65_537) });
+        if (cmd.what === 'envelope')
+          await this.ask('mlsSend', { envelope: new Uint8Array(65_537) });
         else if (cmd.what === 'media') {
           const rtp = { ...rtpParameters(false, 1), padding: 'x'.repeat(40_000) };
           await this.ask('produce', {
@@ -229,7 +225,7 @@ export class FuzzSocket {
           });
         } else {
           // Beyond the socket's frame limit: the server closes this connection.
-          await this.ask('relay', { to: null, payload: new Uint8Array(200_000) });
+          await this.ask('mlsSend', { envelope: new Uint8Array(200_000) });
         }
         return;
       }
@@ -245,8 +241,8 @@ export class FuzzSocket {
         return;
       case 'flood': {
         const msg =
-          cmd.req === 'relay'
-            ? { to: null, payload: new Uint8Array([1]) }
+          cmd.req === 'mlsSend'
+            ? { envelope: new Uint8Array([1]) }
             : cmd.req === 'pauseConsumer'
               ? { consumerId: this.id(this.consumers, 0, false) }
               : {};
@@ -290,11 +286,7 @@ export class FuzzSocket {
       roomId: `fuzz-${room}`,
       rtpCapabilities: this.caps ?? { codecs: [] },
     });
-    if (r?.ok) {
-      this.peerId = (r.data as { peerId: string }).peerId;
-      this.room = room;
-      this.wave.peers.add(this.peerId);
-    }
+    if (r?.ok) this.room = room;
   }
 
   private async call(room: number, leave: boolean): Promise<void> {
@@ -412,14 +404,10 @@ export class FuzzSocket {
           ...(pick % 2 ? { temporalLayer: pick % 4 } : {}),
         });
         return;
-      case 'relay': {
-        const to = pick % 3 === 0 ? null : this.id([...this.wave.peers], pick, false);
-        await this.ask(cmd.req, {
-          to: /^[0-9a-f-]+$/.test(to ?? '') && to?.startsWith('00000000') ? 'nobody' : to,
-          payload: new Uint8Array(1 + (pick % 64)),
-        });
+      case 'mlsSend':
+        // Not a signed envelope of any room: refused (BAD_ENVELOPE, NO_GROUP), never relayed.
+        await this.ask(cmd.req, { envelope: new Uint8Array(1 + (pick % 200)).fill(pick % 256) });
         return;
-      }
     }
   }
 }

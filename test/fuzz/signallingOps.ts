@@ -15,7 +15,7 @@ export type Command =
   | { t: 'valid'; req: RequestName; room: number; pick: number; stale: boolean; video: boolean }
   | { t: 'malformed'; req: RequestName; payload: unknown }
   | { t: 'nested'; req: RequestName; depth: number; asObject: boolean }
-  | { t: 'oversize'; what: 'relay' | 'media' | 'socket' }
+  | { t: 'oversize'; what: 'envelope' | 'media' | 'socket' }
   | { t: 'unknown'; name: string }
   | { t: 'noAck'; req: RequestName }
   | { t: 'extraArgs'; req: RequestName }
@@ -97,7 +97,7 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
     weight: 2,
     arbitrary: fc.record({
       t: fc.constant('oversize' as const),
-      what: fc.constantFrom('relay' as const, 'media' as const, 'socket' as const),
+      what: fc.constantFrom('envelope' as const, 'media' as const, 'socket' as const),
     }),
   },
   {
@@ -116,7 +116,7 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
     weight: 4,
     arbitrary: fc.record({
       t: fc.constant('flood' as const),
-      req: fc.constantFrom<RequestName>('getRouterRtpCapabilities', 'relay', 'pauseConsumer'),
+      req: fc.constantFrom<RequestName>('getRouterRtpCapabilities', 'mlsSend', 'pauseConsumer'),
       n: fc.integer({ min: 100, max: 700 }),
     }),
   },

@@ -1,16 +1,16 @@
 /**
  * Joining a full room (50 participants) against the default signalling rate limit. A newcomer's
  * requests, as the web client sends them (web/call/CallAttempt.ts consumes every producer at
- * once; Subscriber resumes each consumer; tiles set the layer of each video; E2eeSession relays
- * the key protocol):
+ * once; Subscriber resumes each consumer; tiles set the layer of each video; MlsSession joins the
+ * group by external commit):
  *
  *   getRouterRtpCapabilities, join                                    2
  *   createTransport ×2, connectTransport ×2, produce ×2 (mic, cam)    6
  *   consume + resumeConsumer for 49 × 2 producers                   196
  *   setConsumerLayers for 49 videos                                  49
- *   relays: one to each peer and one to all                          50
+ *   mlsGroupInfo, mlsCommit (external join), mlsReady, mlsSend         4
  *                                                                   ---
- *                                                                   303
+ *                                                                   257
  *
  * With the old defaults (burst 200, 50/s) about a hundred of those were refused, and a refused
  * consume was never retried: that feed was missing for the whole call. The defaults are now sized
@@ -22,6 +22,7 @@ import { DEFAULT_RATE_LIMIT } from '../../sfu/config.js';
 import type { Sfu } from '../../sfu/Sfu.js';
 import { SignallingClient } from '../../web/call/SignallingClient.js';
 import { DTLS_PARAMETERS, rtpParameters } from '../fuzz/signallingOps.js';
+import { mlsRoom, type MlsTestRoom } from './harness/mlsRoom.js';
 import { joinRoom, refusedCount, startSfu, TestClient } from './harness/sfu.js';
 
 const PARTICIPANTS = 50;
@@ -62,6 +63,7 @@ async function fillRoom(roomId: string): Promise<string[]> {
 async function newcomer(
   send: (name: string, msg: unknown) => Promise<Ack<unknown>>,
   roomId: string,
+  group: MlsTestRoom,
 ): Promise<Ack<unknown>[]> {
   const answers: Ack<unknown>[] = [];
   const ask = async <T>(name: string, msg: unknown): Promise<T | null> => {
@@ -101,8 +103,15 @@ async function newcomer(
       if (c.kind === 'video')
         await ask('setConsumerLayers', { consumerId: c.consumerId, spatialLayer: 1 });
     }),
-    ...joined!.peers.map((p) => ask('relay', { to: p.peerId, payload: new Uint8Array(600) })),
-    ask('relay', { to: null, payload: new Uint8Array(600) }),
+    (async () => {
+      const gi = await ask<ResponseOf<'mlsGroupInfo'>>('mlsGroupInfo', {});
+      const joinedAt = await ask<ResponseOf<'mlsCommit'>>(
+        'mlsCommit',
+        group.commitRequest(gi!.epoch!),
+      );
+      await ask('mlsReady', { epoch: joinedAt!.epoch });
+      await ask('mlsSend', { envelope: group.envelope(600, BigInt(joinedAt!.epoch)) });
+    })(),
   ]);
   return answers;
 }
@@ -111,11 +120,12 @@ it('a newcomer to a 50-person room is not rate-limited by the defaults', async (
   sfu = await startSfu();
   expect(sfu.config.rateLimit).toEqual(DEFAULT_RATE_LIMIT);
   const producers = await fillRoom('large');
+  const group = await mlsRoom(clients[0]!, 'large');
   expect(producers).toHaveLength((PARTICIPANTS - 1) * 2);
   const c = await TestClient.connect(sfu);
   clients.push(c);
-  const answers = await newcomer((name, msg) => c.raw(name, msg), 'large');
-  expect(answers).toHaveLength(303);
+  const answers = await newcomer((name, msg) => c.raw(name, msg), 'large', group);
+  expect(answers).toHaveLength(257);
   expect(answers.filter((a) => !a.ok)).toEqual([]);
   const room = sfu.registry.rooms.get('large')!;
   expect(room.peers.size).toBe(PARTICIPANTS);
@@ -125,9 +135,10 @@ it('a newcomer to a 50-person room is not rate-limited by the defaults', async (
 });
 
 it('under a tighter limit, the web client retries what is refused and gets every feed', async () => {
-  // A burst far below the join's 303 requests, refilled at 100/s.
+  // A burst far below the join's 257 requests, refilled at 100/s.
   sfu = await startSfu({ RATE_LIMIT_BURST: '60', RATE_LIMIT_PER_SECOND: '100' });
   await fillRoom('tight');
+  const group = await mlsRoom(clients[0]!, 'tight');
   const refusedBefore = await refusedCount(sfu, 'RATE_LIMITED');
   const signalling = new SignallingClient(sfu.url);
   try {
@@ -140,7 +151,7 @@ it('under a tighter limit, the web client retries what is refused and gets every
           error: { code: err.code, message: err.message },
         }),
       );
-    const answers = await newcomer(send, 'tight');
+    const answers = await newcomer(send, 'tight', group);
     expect(answers.filter((a) => !a.ok)).toEqual([]);
     const me = [...sfu.registry.rooms.get('tight')!.peers.values()].at(-1)!;
     expect(me.consumers.size).toBe(98);

@@ -12,6 +12,7 @@ import type { Sfu } from '../../sfu/Sfu.js';
 import { census } from '../fuzz/census.js';
 import { rtpParameters } from '../fuzz/signallingOps.js';
 import { joinRoom, refusedCount, startSfu, TestClient, until } from './harness/sfu.js';
+import { mlsRoom } from './harness/mlsRoom.js';
 
 let sfu: Sfu | null = null;
 const clients: TestClient[] = [];
@@ -171,28 +172,23 @@ it('behind a trusted proxy, counts by the hop the proxy appended', async () => {
   expect(await tryConnect(from('10.0.0.2'))).toBeNull();
 });
 
-it('bounds relay fan-out per peer (bytes × recipients) with RELAY_LIMITED', async () => {
+it('bounds MLS relay fan-out per peer (bytes × recipients) with RELAY_LIMITED', async () => {
   // 64 KiB of fan-out at once, 1 KiB/s after that.
   sfu = await startSfu({ RELAY_BYTES_PER_SECOND: '1024', RELAY_BURST_BYTES: '65536' });
   const [a, b, c] = await Promise.all([0, 1, 2].map(() => client()));
   for (const x of [a!, b!, c!]) await joinRoom(sfu, x, 'relays');
-  const payload = new Uint8Array(16 * 1024); // to two others: 32 KiB of fan-out each
+  const room = await mlsRoom(a!, 'relays');
+  const envelope = room.envelope(16 * 1024); // to two others: 32 KiB of fan-out each
   const sent = [];
-  for (let i = 0; i < 3; i++) sent.push(await a!.request('relay', { to: null, payload }));
+  for (let i = 0; i < 3; i++) sent.push(await a!.request('mlsSend', { envelope }));
   expect(codes(sent)).toEqual({ ok: 2, RELAY_LIMITED: 1 });
-  // A relay to one peer costs less: 16 KiB fits the refilled budget sooner, not now.
-  const jb = sfu.registry.rooms.get('relays')!;
-  const bId = [...jb.peers.keys()][1]!;
-  expect(await a!.request('relay', { to: bId, payload })).toMatchObject({
-    ok: false,
-    error: { code: 'RELAY_LIMITED' },
-  });
-  await until(() => b!.received.filter((r) => r.name === 'relay').length === 2, 5000, 'relays');
+  const got = (x: TestClient): number => x.received.filter((r) => r.name === 'mlsMessage').length;
+  await until(() => got(b!) === 2, 5000, 'relays');
   await new Promise((r) => setTimeout(r, 200));
-  expect(b!.received.filter((r) => r.name === 'relay').length).toBe(2);
-  expect(c!.received.filter((r) => r.name === 'relay').length).toBe(2);
+  expect(got(b!)).toBe(2);
+  expect(got(c!)).toBe(2);
   // Other peers' budgets are their own.
-  expect((await b!.request('relay', { to: null, payload })).ok).toBe(true);
+  expect((await b!.request('mlsSend', { envelope })).ok).toBe(true);
 });
 
 /**
@@ -252,16 +248,13 @@ it('closes a socket that stops reading once its queue is full (BACKPRESSURE)', a
     await until(() => room.peers.size === 2, 5000, 'stalled peer joined');
     const to = [...room.peers.keys()].find((id) => id !== ja.peerId)!;
     const before = await refusedCount(sfu, 'BACKPRESSURE');
-    // 60 KiB relays until the server gives up on the reader: the kernel's socket buffers take
+    // 60 KiB MLS messages until the server gives up on the reader: the kernel's socket buffers take
     // the first few MB, then engine.io's queue grows to the limit.
-    const payload = new Uint8Array(60 * 1024).fill(7);
+    const envelope = (await mlsRoom(a, 'stall')).envelope(60 * 1024);
     let sent = 0;
-    for (; sent < 2000; sent++) {
-      const r = await a.request('relay', { to, payload });
-      if (!r.ok) {
-        expect(r.error.code).toBe('NOT_FOUND'); // the stalled peer is gone
-        break;
-      }
+    for (; sent < 2000 && room.peers.has(to); sent++) {
+      const r = await a.request('mlsSend', { envelope });
+      expect(r.ok).toBe(true);
     }
     expect(sent).toBeLessThan(2000);
     expect(await a.next('peerLeft')).toEqual({ peerId: to });

@@ -4,9 +4,10 @@
  * server's state unchanged.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RELAY_MAX_BYTES } from '../../shared/protocol/index.js';
+import { MLS_MESSAGE_MAX_BYTES } from '../../shared/protocol/index.js';
 import type { Sfu } from '../../sfu/Sfu.js';
 import { joinRoom, startSfu, TestClient, until } from './harness/sfu.js';
+import { mlsRoom } from './harness/mlsRoom.js';
 
 let sfu: Sfu;
 const clients: TestClient[] = [];
@@ -92,51 +93,38 @@ describe('join and leave', () => {
   });
 });
 
-describe('relay', () => {
-  it('delivers a blob to one addressed peer, and to every other peer with to: null', async () => {
-    const [a, b, c] = [await client(), await client(), await client()];
+describe('MLS relay', () => {
+  it('fans an application envelope out to every other peer of the room, not back, not elsewhere', async () => {
+    const [a, b, c, d] = [await client(), await client(), await client(), await client()];
     const ja = await joinRoom(sfu, a, 'relay');
-    const jb = await joinRoom(sfu, b, 'relay');
+    await joinRoom(sfu, b, 'relay');
     await joinRoom(sfu, c, 'relay');
-
-    const payload = new Uint8Array([1, 2, 3, 250]);
-    await a.ok('relay', { to: jb.peerId, payload });
-    const got = await b.next('relay');
-    expect(got.from).toBe(ja.peerId);
-    expect(new Uint8Array(got.payload)).toEqual(payload);
-
-    await a.ok('relay', { to: null, payload: new Uint8Array([9]) });
-    expect(new Uint8Array((await b.next('relay')).payload)).toEqual(new Uint8Array([9]));
-    expect(new Uint8Array((await c.next('relay')).payload)).toEqual(new Uint8Array([9]));
+    await joinRoom(sfu, d, 'elsewhere');
+    const room = await mlsRoom(a, 'relay');
+    const envelope = room.envelope(300);
+    await a.ok('mlsSend', { envelope });
+    for (const x of [b, c]) {
+      const got = await x.next('mlsMessage');
+      expect(got.from).toBe(ja.peerId);
+      expect(new Uint8Array(got.envelope)).toEqual(envelope);
+    }
     await new Promise((r) => setTimeout(r, 100));
-    expect(a.received.filter((r) => r.name === 'relay')).toHaveLength(0);
-    // c got nothing addressed to b.
-    expect(c.received.filter((r) => r.name === 'relay')).toHaveLength(0);
+    expect(a.received.filter((r) => r.name === 'mlsMessage')).toHaveLength(0);
+    expect(d.received.filter((r) => r.name === 'mlsMessage')).toHaveLength(0);
   });
 
-  it('refuses a recipient outside the room, yourself, and an oversized payload', async () => {
+  it('refuses an oversized envelope with TOO_LARGE and relays nothing', async () => {
     const [a, b] = [await client(), await client()];
-    const ja = await joinRoom(sfu, a, 'r1');
-    const jb = await joinRoom(sfu, b, 'r2');
-    expect(await a.request('relay', { to: jb.peerId, payload: new Uint8Array([1]) })).toMatchObject(
-      {
-        ok: false,
-        error: { code: 'NOT_FOUND' },
-      },
-    );
-    expect(await a.request('relay', { to: ja.peerId, payload: new Uint8Array([1]) })).toMatchObject(
-      {
-        ok: false,
-        error: { code: 'NOT_FOUND' },
-      },
-    );
-    const big = new Uint8Array(RELAY_MAX_BYTES + 1);
-    expect(await a.request('relay', { to: null, payload: big })).toMatchObject({
+    await joinRoom(sfu, a, 'r1');
+    await joinRoom(sfu, b, 'r1');
+    await mlsRoom(a, 'r1');
+    const big = new Uint8Array(MLS_MESSAGE_MAX_BYTES + 1);
+    expect(await a.request('mlsSend', { envelope: big })).toMatchObject({
       ok: false,
       error: { code: 'TOO_LARGE' },
     });
     await new Promise((r) => setTimeout(r, 100));
-    expect(b.received.filter((r) => r.name === 'relay')).toHaveLength(0);
+    expect(b.received.filter((r) => r.name === 'mlsMessage')).toHaveLength(0);
   });
 });
 
@@ -150,7 +138,7 @@ describe('bad input', () => {
       ['join', { roomId: 'x' }, '$.rtpCapabilities'],
       ['createTransport', { direction: 'sideways' }, '$.direction'],
       ['createTransport', { direction: 'send', extra: 1 }, '$.extra'],
-      ['relay', { to: null, payload: 'not bytes' }, '$.payload'],
+      ['mlsSend', { envelope: 'not bytes' }, '$.envelope'],
       ['consume', 'a string', '$'],
       ['setConsumerLayers', { consumerId: 'abc', spatialLayer: 9 }, '$.spatialLayer'],
     ];
@@ -176,7 +164,7 @@ describe('bad input', () => {
     for (const [event, message] of [
       ['createTransport', { direction: 'send' }],
       ['consume', { transportId: id, producerId: id }],
-      ['relay', { to: null, payload: new Uint8Array([1]) }],
+      ['mlsSend', { envelope: new Uint8Array([1]) }],
       ['resumeConsumer', { consumerId: id }],
     ] as const) {
       expect(await a.raw(event, message), event).toMatchObject({
@@ -265,7 +253,7 @@ describe('bad input', () => {
     const b = await client();
     await joinRoom(sfu, b, 'big');
     const closed = new Promise<string>((resolve) => a.socket.once('disconnect', resolve));
-    void a.raw('relay', { to: null, payload: new Uint8Array(512 * 1024) }).catch(() => undefined);
+    void a.raw('mlsSend', { envelope: new Uint8Array(512 * 1024) }).catch(() => undefined);
     expect(await closed).toBeTruthy();
     expect((await b.raw('getRouterRtpCapabilities', {})).ok).toBe(true);
   });

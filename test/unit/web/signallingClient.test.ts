@@ -93,7 +93,7 @@ describe('SignallingClient', () => {
       attempts.set(event, n);
       if (event === 'leave' && n <= 3)
         return { ok: false, error: { code: 'RATE_LIMITED', message: 'slow down' } };
-      if (event === 'relay' && n === 1)
+      if (event === 'mlsSend' && n === 1)
         return { ok: false, error: { code: 'RELAY_LIMITED', message: 'budget spent' } };
       if (event === 'restartIce')
         return { ok: false, error: { code: 'NOT_FOUND', message: 'no transport' } };
@@ -102,10 +102,8 @@ describe('SignallingClient', () => {
     await client.connect();
     await expect(client.request('leave', {})).resolves.toEqual({});
     expect(attempts.get('leave')).toBe(4);
-    await expect(
-      client.request('relay', { to: null, payload: new Uint8Array([1]) }),
-    ).resolves.toEqual({});
-    expect(attempts.get('relay')).toBe(2);
+    await expect(client.request('mlsSend', { envelope: new Uint8Array([1]) })).resolves.toEqual({});
+    expect(attempts.get('mlsSend')).toBe(2);
     await expect(client.request('restartIce', { transportId: 't1' })).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
@@ -121,18 +119,18 @@ describe('SignallingClient', () => {
   it('delivers valid notifications and drops invalid ones', async () => {
     const got: unknown[] = [];
     client.onNotification('peerJoined', (m) => got.push(m));
-    client.onNotification('relay', (m) => got.push(m));
+    client.onNotification('mlsMessage', (m) => got.push(m));
     await client.connect();
     const socket = await serverSocket;
     socket.emit('peerJoined', { peerId: 'not valid!' });
     socket.emit('peerJoined', { peerId: 'p2', extra: true });
-    socket.emit('relay', { from: 'p2', payload: 'a string is not bytes' });
+    socket.emit('mlsMessage', { from: 'p2', envelope: 'a string is not bytes' });
     socket.emit('peerJoined', { peerId: 'p3' });
-    socket.emit('relay', { from: 'p3', payload: Buffer.from([1, 2, 3]) });
+    socket.emit('mlsMessage', { from: 'p3', envelope: Buffer.from([1, 2, 3]) });
     await expect.poll(() => got.length).toBe(2);
     expect(got[0]).toEqual({ peerId: 'p3' });
     expect(got[1]).toMatchObject({ from: 'p3' });
-    expect([...(got[1] as { payload: Uint8Array }).payload]).toEqual([1, 2, 3]);
+    expect([...(got[1] as { envelope: Uint8Array }).envelope]).toEqual([1, 2, 3]);
   });
 
   it('reports an unreachable server', async () => {
