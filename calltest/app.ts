@@ -31,6 +31,7 @@ export async function diagnostics(page: InPage): Promise<Diagnostics> {
       selfPeerId: d.selfPeerId,
       localKid: d.localKid,
       securityCode: d.securityCode,
+      selfFingerprint: d.selfFingerprint ?? null,
       local: d.local,
       senders: d.senders,
       warnings: d.warnings,

@@ -29,6 +29,15 @@ export const BROWSERS = [
       spawnSync('systemctl', ['disable', '--now', 'redis-server'], { stdio: 'ignore' }),
   },
   {
+    // Not a browser: an X server without a screen, for the one Firefox test that shares a screen
+    // (headless Firefox has no screen to capture: getDisplayMedia gives NotFoundError). The test
+    // starts its own on a free display (calltest/browsers/virtualDisplay.ts).
+    name: 'Xvfb',
+    path: process.env.XVFB_PATH ?? '/usr/bin/Xvfb',
+    packages: ['xvfb'],
+    versionless: true, // Xvfb has no --version
+  },
+  {
     name: 'turnserver',
     path: process.env.TURNSERVER_PATH ?? '/usr/bin/turnserver',
     packages: ['coturn'],
@@ -79,5 +88,5 @@ export function ensureBrowsers({ log, fail }) {
       b.afterInstall?.();
     }
   }
-  for (const b of BROWSERS) log(`${b.name}: ${version(b.path)}`);
+  for (const b of BROWSERS) log(`${b.name}: ${b.versionless ? b.path : version(b.path)}`);
 }

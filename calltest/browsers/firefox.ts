@@ -34,13 +34,19 @@ export const FIREFOX_PREFS: Readonly<Record<string, boolean | number | string>> 
 /** Switches RTCRtpScriptTransform off (a Firefox that cannot encrypt frames). */
 export const NO_SCRIPT_TRANSFORM_PREFS = { 'media.peerconnection.scripttransform.enabled': false };
 
+/**
+ * `display`: run headful on this X display (a VirtualDisplay) instead of headless, for a test that
+ * shares a screen: headless Firefox has none to capture.
+ */
 export function launchFirefox(
   prefs: Readonly<Record<string, boolean | number | string>> = {},
+  display?: string,
 ): Promise<Browser> {
   return puppeteer.launch({
     browser: 'firefox',
     executablePath: FIREFOX_PATH,
-    headless: true,
+    headless: display === undefined,
+    ...(display === undefined ? {} : { env: { ...process.env, DISPLAY: display } }),
     extraPrefsFirefox: { ...FIREFOX_PREFS, ...prefs },
   });
 }

@@ -13,6 +13,8 @@ export interface SenderDiagnostics {
   readonly peerId: string;
   readonly inRoster: boolean;
   readonly verified: boolean;
+  /** The sender's identity fingerprint from the MLS roster, once in it. */
+  readonly fingerprint?: string | null;
   readonly kid: number | null;
   readonly framesDecrypted: number;
   readonly failures: number;
@@ -43,6 +45,8 @@ export interface BlindcallDiagnostics {
   readonly securityCode: { readonly glance: string; readonly full: string } | null;
   /** The same room code, whole (100 bits). */
   readonly roomCode?: string | null;
+  /** This device's own identity fingerprint in the call (MLS leaf), once it is in the group. */
+  readonly selfFingerprint?: string | null;
   readonly local: {
     readonly kid: number | null;
     readonly framesEncrypted: number;
@@ -85,6 +89,9 @@ export function installDebugSurface(
     get roomCode() {
       return getEngine()?.model.roomCode?.full ?? null;
     },
+    get selfFingerprint() {
+      return getEngine()?.model.selfFingerprint ?? null;
+    },
     get local() {
       const e2ee = getEngine()?.model.local.e2ee;
       return {
@@ -101,6 +108,7 @@ export function installDebugSurface(
         peerId: p.peerId,
         inRoster: p.roster !== null,
         verified: p.roster?.verified ?? false,
+        fingerprint: p.roster?.fingerprint ?? null,
         kid: p.e2ee.kid,
         framesDecrypted: p.e2ee.frames,
         failures: p.e2ee.failures,

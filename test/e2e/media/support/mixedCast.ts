@@ -42,6 +42,8 @@ export interface FirefoxOptions {
   readonly prefs?: Readonly<Record<string, boolean | number | string>>;
   readonly initScripts?: readonly string[];
   readonly probe?: { audio?: boolean };
+  /** Run headful on this X display (calltest/browsers/virtualDisplay.ts), to share a screen. */
+  readonly display?: string;
 }
 
 export class MixedCast {
@@ -76,7 +78,7 @@ export class MixedCast {
   }
 
   async firefox(name: string, options: FirefoxOptions = {}): Promise<Participant> {
-    const browser = await launchFirefox(options.prefs);
+    const browser = await launchFirefox(options.prefs, options.display);
     const handle = await openFirefoxPage(browser, {
       initScripts: [
         probeScript(options.probe),
