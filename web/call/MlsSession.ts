@@ -26,7 +26,6 @@ import {
   type RosterEntry as QueueEntry,
   type SealedCommit,
 } from '../../shared/mls/index.js';
-import { pad, unpad } from '../../shared/mls/padding.js';
 import type {
   NotificationOf,
   RequestName,
@@ -35,6 +34,7 @@ import type {
 } from '../../shared/protocol/index.js';
 import { Emitter } from '../util/Emitter.js';
 import { createLogger, errorName } from '../util/logger.js';
+import { CHAT_MAX_CHARS, decodeApp, encodeApp, type AppMessage } from './mlsAppMessage.js';
 
 const log = createLogger('MlsSession');
 
@@ -43,7 +43,6 @@ const HEARTBEAT_MS = 10_000;
 const LIVENESS_MS = 30_000;
 /** Attempts at winning an epoch (join, resync) before giving up. */
 const MAX_ATTEMPTS = 12;
-export const CHAT_MAX_CHARS = 4000;
 const GROUP_ID_BYTES = 16;
 
 type MlsRequestName = Extract<RequestName, `mls${string}`>;
@@ -112,23 +111,6 @@ export class MlsSessionError extends Error {
 function codeOf(err: unknown): string | undefined {
   const c = (err as { code?: unknown } | null)?.code;
   return typeof c === 'string' ? c : undefined;
-}
-
-type AppMessage = { t: 'chat'; text: string } | { t: 'hb' };
-
-function decodeApp(data: Uint8Array): AppMessage | null {
-  try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(unpad(data));
-    const v = JSON.parse(text) as unknown;
-    if (typeof v !== 'object' || v === null) return null;
-    const o = v as Record<string, unknown>;
-    if (o.t === 'hb') return { t: 'hb' };
-    if (o.t === 'chat' && typeof o.text === 'string' && o.text.length <= CHAT_MAX_CHARS)
-      return { t: 'chat', text: o.text };
-    return null;
-  } catch {
-    return null;
-  }
 }
 
 function queueEntry(r: MlsRosterEntry): QueueEntry {
@@ -479,8 +461,7 @@ export class MlsSession extends Emitter<Events> {
   private async sendApp(msg: AppMessage): Promise<void> {
     const member = this.member;
     if (member === null) throw new MlsSessionError('NOT_JOINED', 'not in the group yet');
-    // Padded to a bucket (shared/mls/padding.ts): the server sees one of five sizes.
-    const data = pad(new TextEncoder().encode(JSON.stringify(msg)));
+    const data = encodeApp(msg); // padded: the server sees one of five sizes
     await this.sinks.request('mlsSend', { envelope: await member.application(data) });
   }
 
