@@ -1,8 +1,8 @@
 /**
  * One join of a room, from `join` to teardown: a fresh frame worker, mediasoup transports, a
  * fresh MLS session (a new leaf and new keys every time), publishing the local tracks and
- * consuming the others'. A rejoin throws the whole attempt away and starts a new one, so no key, transport or
- * counter of a previous join can leak into the next.
+ * consuming the others'. A rejoin throws the whole attempt away and starts a new one, so no key,
+ * transport or counter of a previous join can leak into the next.
  */
 import type { MediaSource, NotificationOf, ProducerInfo } from '../../shared/protocol/index.js';
 import { FrameCryptor } from '../e2ee/FrameCryptor.js';

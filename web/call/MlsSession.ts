@@ -1,6 +1,6 @@
 /**
- * The client's MLS key agreement for one call. It joins the room's group by external commit from the
- * server's sealed GroupInfo (or makes the group when the room has none), follows the commits the
+ * The client's MLS key agreement for one call. It joins the room's group by external commit from
+ * the server's sealed GroupInfo (or makes the group when the room has none), follows the commits the
  * server's sequencer fans out, commits Removes on the server's `peerLeft` hint and on the liveness
  * timeout (coalesced, by the designated committer), resyncs by itself when it missed a commit, and
  * rejoins when it was removed while still connected. Each epoch's SFrame keys come from the MLS
