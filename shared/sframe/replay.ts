@@ -1,6 +1,6 @@
 // Sliding-window replay filter (the RFC 4303 §3.4.3 / RFC 3711 §3.3.2 construction) for SFrame
-// counters and pairwise-channel counters. Check before decrypting, commit only after the AEAD
-// accepted the message, so forged input cannot move the window.
+// counters. Check before decrypting, commit only after the AEAD accepted the message, so forged
+// input cannot move the window. A counter older than the window is refused like a repeated one.
 
 export const DEFAULT_REPLAY_WINDOW = 1024;
 
