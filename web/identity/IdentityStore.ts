@@ -1,6 +1,7 @@
 /**
  * This device's long-term identity key (Ed25519 secret key bytes), kept in IndexedDB between
- * calls so the pairwise verification codes other people compared stay the same next time.
+ * calls (it is the MLS leaf signature key), so the fingerprint other people compared stays the
+ * same next time.
  * "Forget this device's identity" deletes it; the next call makes a fresh one.
  *
  * The key is stored as a Uint8Array (structured clone), never as a string, and never logged.

@@ -1,6 +1,6 @@
 /**
- * End-to-end encrypted chat: messages travel over the pairwise encrypted channels of the key
- * protocol, so the server relays only ciphertext. Text is rendered as text (never as HTML).
+ * End-to-end encrypted chat: messages travel as MLS application messages (padded, signed by the
+ * sender's leaf), so the server relays only ciphertext. Text is rendered as text (never as HTML).
  */
 import { css, html, LitElement, nothing } from 'lit';
 import type { CallModel } from '../call/CallModel.js';

@@ -27,7 +27,7 @@ const RECOVERY_NOTICE_INTERVAL_MS = 1000;
 /**
  * How long a received frame may wait for its key, and how many may wait per pipe: 3 s of Opus
  * (50 frames/s) or of 60 fps video; bounded memory if the server floods us with unknown KIDs.
- * A newcomer's first frames wait up to ~2 s on a loaded machine (its key comes after a handshake).
+ * A sender's first frames of a new epoch may overtake the commit that gives us its key.
  */
 const KEY_WAIT_MS = 3000;
 const MAX_WAITING_FRAMES = 180;
