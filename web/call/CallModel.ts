@@ -203,8 +203,7 @@ export class CallModel extends Emitter<{ change: [] }> {
 
   removeParticipant(peerId: string): void {
     if (this.participants.delete(peerId)) this.touch();
-    const i = this.identityChanges.findIndex((c) => c.peerId === peerId);
-    if (i >= 0) this.identityChanges.splice(i, 1);
+    this.dropIdentityChange(peerId);
     if (this.activeSpeaker === peerId) this.activeSpeaker = null;
   }
 
@@ -240,6 +239,10 @@ export class CallModel extends Emitter<{ change: [] }> {
   /** The user answered the alert for `peerId`. */
   dismissIdentityChange(peerId: string): void {
     this.answeredChanges.add(peerId);
+    this.dropIdentityChange(peerId);
+  }
+
+  private dropIdentityChange(peerId: string): void {
     const i = this.identityChanges.findIndex((c) => c.peerId === peerId);
     if (i < 0) return;
     this.identityChanges.splice(i, 1);

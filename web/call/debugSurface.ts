@@ -4,7 +4,6 @@
  * and the security code (which is shown on screen anyway). It carries NO key material, display
  * names, chat text or media.
  */
-import { callCode } from './callCode.js';
 import type { CallEngine } from './CallEngine.js';
 import type { CallEvent } from './CallModel.js';
 import type { TransformMode } from '../e2ee/support.js';
@@ -41,7 +40,7 @@ export interface BlindcallDiagnostics {
   readonly phase: string;
   readonly selfPeerId: string | null;
   readonly localKid: number | null;
-  /** The code people compare (callCode.ts): the MLS room code of the current epoch. */
+  /** The code people compare: the MLS room code of the current epoch (shared/mls/roomCode.ts). */
   readonly securityCode: { readonly glance: string; readonly full: string } | null;
   /** The same room code, whole (100 bits). */
   readonly roomCode?: string | null;
@@ -82,8 +81,7 @@ export function installDebugSurface(
       return getEngine()?.model.localKid ?? null;
     },
     get securityCode() {
-      const model = getEngine()?.model;
-      const code = model ? callCode(model) : null;
+      const code = getEngine()?.model.roomCode;
       return code ? { glance: code.glance, full: code.full } : null;
     },
     get roomCode() {

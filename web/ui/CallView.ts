@@ -5,7 +5,6 @@
  */
 import { html, LitElement, nothing } from 'lit';
 import type { CallEngine } from '../call/CallEngine.js';
-import { callCode } from '../call/callCode.js';
 import type { Participant } from '../call/CallModel.js';
 import { layerForHeight } from '../call/encodings.js';
 import { securityState, type SecurityState } from '../call/securityState.js';
@@ -87,7 +86,7 @@ export class CallView extends LitElement {
     if (!model) return nothing;
     const others = [...model.participants.values()];
     const tiles = 1 + others.length + (model.local.screenOn ? 1 : 0);
-    const code = callCode(model);
+    const code = model.roomCode;
     return html`<div class="call" data-test="call" data-phase=${model.phase}>
       <header>
         <span class="title">blindcall</span>

@@ -5,7 +5,6 @@
  */
 import { css, html, LitElement, nothing } from 'lit';
 import type { CallModel, Participant } from '../call/CallModel.js';
-import { callCode } from '../call/callCode.js';
 import { securityState } from '../call/securityState.js';
 import { e2eeHealth, participantName } from './names.js';
 import { theme } from './theme.js';
@@ -140,7 +139,7 @@ export class SecurityPanel extends LitElement {
   override render(): unknown {
     const model = this.model;
     if (!model) return nothing;
-    const code = callCode(model);
+    const code = model.roomCode;
     const local = model.local.e2ee;
     return html`<section aria-labelledby="security-title" data-test="security-panel">
       <h2 id="security-title">Security code of this call</h2>
