@@ -92,6 +92,7 @@ export const DECRYPT_FAILURE_REASONS = [
   'UNKNOWN_KID',
   'AUTH_FAILED',
   'REPLAY',
+  'TOO_OLD',
   'MALFORMED',
   'NO_SENDER_KEY',
   'KEY_REUSE',

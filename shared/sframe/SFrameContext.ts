@@ -41,7 +41,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 export interface SFrameContextOptions {
   /** Default AES_128_GCM_SHA256_128 (0x0004). */
   readonly suite?: CipherSuiteId;
-  /** Replay window per receiver key in frames (multiple of 32). Default 1024. */
+  /** Replay window per receiver key in counters (multiple of 32). Default 1024. */
   readonly replayWindow?: number;
   /** How many join-ratchet steps a receiver derives ahead of a key it holds. 0 disables. Default 8. */
   readonly ratchetWindow?: number;
@@ -90,6 +90,7 @@ function emptyFailures(): Record<SFrameErrorCode, number> {
     UNKNOWN_KID: 0,
     AUTH_FAILED: 0,
     REPLAY: 0,
+    TOO_OLD: 0,
     MALFORMED: 0,
     NO_SENDER_KEY: 0,
     KEY_REUSE: 0,
@@ -237,10 +238,11 @@ export class SFrameContext {
     const body = frame.subarray(bodyStart);
 
     const list = this.receivers.get(kid) ?? [];
-    let replayed = false;
+    let refused: 'REPLAY' | 'TOO_OLD' | null = null;
     for (const r of list) {
-      if (!r.replay.check(ctr)) {
-        replayed = true;
+      const verdict = r.replay.verdict(ctr);
+      if (verdict !== 'fresh') {
+        if (refused !== 'REPLAY') refused = verdict === 'seen' ? 'REPLAY' : 'TOO_OLD';
         continue;
       }
       const pt = await sframeDecrypt(this.suite, r, h.ctr, header, prefix, body);
@@ -261,7 +263,7 @@ export class SFrameContext {
       }
     }
     if (list.length === 0) this.fail('UNKNOWN_KID', `no key for KID ${kid}`);
-    this.fail(replayed ? 'REPLAY' : 'AUTH_FAILED', `frame for KID ${kid} rejected`);
+    this.fail(refused ?? 'AUTH_FAILED', `frame for KID ${kid} rejected`);
   }
 
   stats(): SFrameStats {
@@ -284,7 +286,10 @@ export class SFrameContext {
   }
 
   private accept(r: ReceiverKey, ctr: number, prefix: Uint8Array, pt: Uint8Array): DecryptResult {
-    if (!r.replay.check(ctr)) this.fail('REPLAY', `frame for KID ${r.kid} replayed`); // raced with a twin
+    // The window may have moved while the AES-GCM call ran (a twin of this frame, or newer frames).
+    const verdict = r.replay.verdict(ctr);
+    if (verdict !== 'fresh')
+      this.fail(verdict === 'seen' ? 'REPLAY' : 'TOO_OLD', `frame for KID ${r.kid} refused`);
     r.replay.commit(ctr);
     this.decrypted++;
     return { plaintext: concat(prefix, pt), kid: r.kid, ctr, owner: r.owner };

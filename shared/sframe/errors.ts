@@ -6,8 +6,10 @@ export type SFrameErrorCode =
   | 'UNKNOWN_KID'
   /** AEAD authentication failed: wrong key, or header, clear bytes or ciphertext altered. */
   | 'AUTH_FAILED'
-  /** The (KID, CTR) pair was already accepted, or is older than the replay window. */
+  /** The (KID, CTR) pair was already accepted: a second copy of a frame (duplicate or replay). */
   | 'REPLAY'
+  /** The counter is older than the replay window of its key, so a repeat cannot be ruled out. */
+  | 'TOO_OLD'
   /** The frame cannot be parsed: truncated, non-minimal header, too short for its layout. */
   | 'MALFORMED'
   /** `encrypt` was called before `setSenderKey`. */

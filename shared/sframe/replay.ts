@@ -1,8 +1,13 @@
 // Sliding-window replay filter (the RFC 4303 §3.4.3 / RFC 3711 §3.3.2 construction) for SFrame
 // counters. Check before decrypting, commit only after the AEAD accepted the message, so forged
-// input cannot move the window. A counter older than the window is refused like a repeated one.
+// input cannot move the window. A counter older than the window cannot be told apart from a repeat
+// (its bit is gone), so it is refused too, but reported apart: `seen` is a second copy of a frame
+// already accepted (a duplicate, or a replay by the relay), `too-old` a frame that arrived more than
+// `size` counters behind the newest one of its key (the sender's tracks share one counter).
 
 export const DEFAULT_REPLAY_WINDOW = 1024;
+
+export type ReplayVerdict = 'fresh' | 'seen' | 'too-old';
 
 export class ReplayWindow {
   private highest = -1;
@@ -16,10 +21,13 @@ export class ReplayWindow {
 
   /** True if `ctr` has not been committed and is not older than the window. */
   check(ctr: number): boolean {
-    if (ctr > this.highest) return true;
-    const age = this.highest - ctr;
-    if (age >= this.size) return false;
-    return !this.get(ctr);
+    return this.verdict(ctr) === 'fresh';
+  }
+
+  verdict(ctr: number): ReplayVerdict {
+    if (ctr > this.highest) return 'fresh';
+    if (this.highest - ctr >= this.size) return 'too-old';
+    return this.get(ctr) ? 'seen' : 'fresh';
   }
 
   commit(ctr: number): void {

@@ -247,15 +247,18 @@ describe('SFrameContext failures', () => {
     expect(rx.stats().decrypted).toBe(4);
   });
 
-  it('frames older than the replay window → REPLAY', async () => {
+  it('frames older than the replay window → TOO_OLD, counted apart from repeats', async () => {
     const tx = new SFrameContext();
     const rx = new SFrameContext({ replayWindow: 32 });
     await tx.setSenderKey(3, KEY_A);
     await rx.addReceiverKey(3, KEY_A);
     const old = await tx.encrypt(bytes(10), 'opus');
     for (let i = 0; i < 40; i++) await tx.encrypt(bytes(10), 'opus');
-    await rx.decrypt(await tx.encrypt(bytes(10), 'opus'), 'opus');
-    await expectCode(rx.decrypt(old, 'opus'), 'REPLAY');
+    const newest = await tx.encrypt(bytes(10), 'opus');
+    await rx.decrypt(newest, 'opus');
+    await expectCode(rx.decrypt(old, 'opus'), 'TOO_OLD');
+    await expectCode(rx.decrypt(newest, 'opus'), 'REPLAY');
+    expect(rx.stats().failures).toMatchObject({ TOO_OLD: 1, REPLAY: 1 });
   });
 
   it('a forged frame does not advance the replay window', async () => {
