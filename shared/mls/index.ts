@@ -22,5 +22,6 @@ export type { RoomCode } from './roomCode.js';
 export { ChangeQueue, COALESCE_MS, committerRank, type RosterEntry } from './ChangeQueue.js';
 export { Liveness, DEFAULT_LIVENESS_TIMEOUT_MS } from './Liveness.js';
 export { identityFingerprint } from './fingerprint.js';
+export { identityQrText, parseIdentityQr, IDENTITY_QR_PREFIX } from './identityQr.js';
 export { encodeCredential, decodeCredential, NAME_MAX_BYTES } from './credential.js';
 export type { CredentialClaims } from './credential.js';

@@ -10,6 +10,9 @@ import type { TransformMode } from '../e2ee/support.js';
 import { createLogger, errorName } from '../util/logger.js';
 import { CallAttempt, type LocalTrack } from './CallAttempt.js';
 import { CallModel, newChatId } from './CallModel.js';
+import { parseIdentityQr } from '../../shared/mls/identityQr.js';
+import { equalBytes } from '../../shared/sframe/bytes.js';
+import { scanQrCode } from '../identity/QrScanner.js';
 import { VerifiedContacts } from '../identity/VerifiedContacts.js';
 import type { LocalMedia, LocalSource } from './LocalMedia.js';
 import { SignallingClient, SignallingError } from './SignallingClient.js';
@@ -40,6 +43,24 @@ export interface CallOptions {
   readonly local: LocalMedia;
   /** Signalling origin; defaults to this page's origin. */
   readonly serverUrl?: string;
+}
+
+/** What scanning someone's identity code found. */
+export type ScanResult =
+  | { readonly kind: 'verified'; readonly peerId: string; readonly name: string }
+  /** A blindcall identity code of a key nobody in this call has. */
+  | { readonly kind: 'unknown' }
+  /** The camera saw this person's own code (a mirror, or their own second screen). */
+  | { readonly kind: 'self' }
+  | { readonly kind: 'no-camera' };
+
+function isIdentityQr(text: string): boolean {
+  try {
+    parseIdentityQr(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export class CallEngine {
@@ -164,6 +185,27 @@ export class CallEngine {
     await this.verified.set(entry.identityKey, verified, entry.displayName);
     if (verified) this.model.dismissIdentityChange(peerId);
     this.attempt?.verificationsChanged();
+  }
+
+  /**
+   * Reads someone's identity QR code (shown in their security panel) with the local camera, and
+   * marks the person in this call whose identity key it carries as verified. The whole key is
+   * compared, not the fingerprint. Rejects with an AbortError when `signal` aborts.
+   */
+  async scanIdentity(signal: AbortSignal): Promise<ScanResult> {
+    const camera = this.options.local.camera;
+    if (!camera.track || camera.track.readyState !== 'live' || !camera.enabled)
+      return { kind: 'no-camera' };
+    const text = await scanQrCode(camera.track, signal, isIdentityQr);
+    const key = parseIdentityQr(text);
+    if (this.model.selfQrCode === text) return { kind: 'self' };
+    for (const p of this.model.participants.values()) {
+      if (p.roster && equalBytes(p.roster.identityKey, key)) {
+        await this.markVerified(p.peerId, true);
+        return { kind: 'verified', peerId: p.peerId, name: p.roster.displayName };
+      }
+    }
+    return { kind: 'unknown' };
   }
 
   /** The user read the identity-change alert for `peerId` and stays in the call. */

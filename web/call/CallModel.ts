@@ -126,6 +126,8 @@ export class CallModel extends Emitter<{ change: [] }> {
   roomCode: RoomCode | null = null;
   /** MLS: this device's own identity fingerprint, for others to compare with. */
   selfFingerprint: string | null = null;
+  /** The text of this person's identity QR code (shared/mls/identityQr.ts), or null. */
+  selfQrCode: string | null = null;
   /** Identity changes not answered yet, oldest first (one per peer). */
   readonly identityChanges: IdentityChange[] = [];
   /** Peers whose identity change the user answered in this join: not raised again. */
@@ -214,6 +216,7 @@ export class CallModel extends Emitter<{ change: [] }> {
     this.activeSpeaker = null;
     this.roomCode = null;
     this.selfFingerprint = null;
+    this.selfQrCode = null;
     this.identityChanges.length = 0;
     this.answeredChanges.clear();
     this.localKid = null;

@@ -3,6 +3,7 @@
  * key, fingerprint), with the verifications remembered on this device, and an identity-change
  * alert for someone who joins under a verified contact's name with another identity key.
  */
+import { identityQrText } from '../../shared/mls/identityQr.js';
 import type { VerifiedContacts } from '../identity/VerifiedContacts.js';
 import type { CallModel } from './CallModel.js';
 import type { MlsRosterEntry } from './MlsSession.js';
@@ -14,7 +15,9 @@ export function applyMlsRoster(
   roster: readonly MlsRosterEntry[],
   contacts: Contacts,
 ): void {
-  model.selfFingerprint = roster.find((r) => r.self)?.fingerprint.full ?? null;
+  const self = roster.find((r) => r.self);
+  model.selfFingerprint = self?.fingerprint.full ?? null;
+  model.selfQrCode = self ? identityQrText(self.identityKey) : null;
   model.applyRoster(
     roster.map((r) => ({
       peerId: r.peerId,

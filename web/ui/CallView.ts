@@ -4,7 +4,7 @@
  * banner. Keyboard: M toggles the microphone, V the camera, Escape closes the side panel.
  */
 import { html, LitElement, nothing } from 'lit';
-import type { CallEngine } from '../call/CallEngine.js';
+import type { CallEngine, ScanResult } from '../call/CallEngine.js';
 import type { Participant } from '../call/CallModel.js';
 import { layerForHeight } from '../call/encodings.js';
 import { securityState, type SecurityState } from '../call/securityState.js';
@@ -256,6 +256,7 @@ export class CallView extends LitElement {
         html`<bc-security
           .model=${model}
           .revision=${this.revision}
+          .scanner=${this.scanIdentity}
           @verify=${this.onVerify}
         ></bc-security>`,
       protection: () => html`<bc-protection></bc-protection>`,
@@ -301,6 +302,9 @@ export class CallView extends LitElement {
       ?.sendChat(e.detail)
       .catch(() => showToast('The message could not be sent', 'error'));
   };
+
+  private readonly scanIdentity = (signal: AbortSignal): Promise<ScanResult> =>
+    this.engine ? this.engine.scanIdentity(signal) : Promise.resolve({ kind: 'no-camera' });
 
   private readonly onVerify = (e: CustomEvent<VerifyDetail>): void => {
     this.engine?.markVerified(e.detail.peerId, e.detail.verified).catch(() => undefined);

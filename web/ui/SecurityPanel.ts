@@ -4,11 +4,22 @@
  * frames that failed to decrypt (dropped, never shown).
  */
 import { css, html, LitElement, nothing } from 'lit';
+import type { ScanResult } from '../call/CallEngine.js';
 import type { CallModel, Participant } from '../call/CallModel.js';
 import { securityState } from '../call/securityState.js';
 import { e2eeHealth, participantName } from './names.js';
 import { theme } from './theme.js';
+import { assertNever } from '../util/assertNever.js';
 import './AboutClient.js';
+import './QrCode.js';
+
+/** Reads someone's identity QR code with this device's camera (CallEngine.scanIdentity). */
+export type IdentityScanner = (signal: AbortSignal) => Promise<ScanResult>;
+
+type ScanState =
+  | { readonly kind: 'idle' }
+  | { readonly kind: 'scanning'; readonly abort: AbortController }
+  | { readonly kind: 'done'; readonly result: ScanResult | { readonly kind: 'failed' } };
 
 export interface VerifyDetail {
   readonly peerId: string;
@@ -19,6 +30,8 @@ export class SecurityPanel extends LitElement {
   static override properties = {
     model: { attribute: false },
     revision: { type: Number },
+    scanner: { attribute: false },
+    scanState: { state: true },
   };
   static override styles = [
     theme,
@@ -121,6 +134,27 @@ export class SecurityPanel extends LitElement {
         font-size: 0.88rem;
         min-height: 32px;
       }
+      .qr {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.6rem 0.8rem;
+        align-items: center;
+        margin-top: 0.6rem;
+      }
+      .qr bc-qr-code {
+        flex: 0 0 10rem;
+      }
+      .qr p {
+        flex: 1 1 8rem;
+        margin: 0;
+      }
+      .scan {
+        margin-top: 0.6rem;
+        font-size: 0.88rem;
+      }
+      .scan button {
+        min-height: 32px;
+      }
       input[type='checkbox'] {
         width: 1.1rem;
         height: 1.1rem;
@@ -129,11 +163,20 @@ export class SecurityPanel extends LitElement {
   ];
   declare model: CallModel | null;
   declare revision: number;
+  declare scanner: IdentityScanner | null;
+  declare scanState: ScanState;
 
   constructor() {
     super();
     this.model = null;
     this.revision = 0;
+    this.scanner = null;
+    this.scanState = { kind: 'idle' };
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    if (this.scanState.kind === 'scanning') this.scanState.abort.abort();
   }
 
   override render(): unknown {
@@ -170,6 +213,7 @@ export class SecurityPanel extends LitElement {
             : nothing
         }
       </dl>
+      ${this.renderOwnCode(model)}
       <h3>Participants</h3>
       ${
         model.participants.size === 0
@@ -181,6 +225,55 @@ export class SecurityPanel extends LitElement {
       ${this.renderAlerts(model)}
       <bc-about-client></bc-about-client>
     </section>`;
+  }
+
+  /** Your identity QR code, and the button that reads someone else's with your camera. */
+  private renderOwnCode(model: CallModel): unknown {
+    if (!model.selfQrCode) return nothing;
+    const st = this.scanState;
+    return html`<div class="qr">
+        <bc-qr-code
+          data-test="own-qr"
+          .text=${model.selfQrCode}
+          label="Your identity code (QR)"
+        ></bc-qr-code>
+        <p>
+          Someone next to you can scan this code from their own security panel: it carries your
+          whole identity key, not only the fingerprint.
+        </p>
+      </div>
+      ${
+        this.scanner
+          ? html`<div class="scan">
+              ${
+                st.kind === 'scanning'
+                  ? html`<p data-test="scan-status">
+                        Hold their screen up to your camera, code facing it…
+                      </p>
+                      <button data-test="scan-cancel" @click=${() => st.abort.abort()}>
+                        Cancel
+                      </button>`
+                  : html`<button data-test="scan-code" @click=${() => void this.startScan()}>
+                      Scan someone's code
+                    </button>`
+              }
+              ${st.kind === 'done' ? scanMessage(st.result) : nothing}
+            </div>`
+          : nothing
+      }`;
+  }
+
+  private async startScan(): Promise<void> {
+    if (!this.scanner || this.scanState.kind === 'scanning') return;
+    const abort = new AbortController();
+    this.scanState = { kind: 'scanning', abort };
+    try {
+      this.scanState = { kind: 'done', result: await this.scanner(abort.signal) };
+    } catch {
+      this.scanState = abort.signal.aborted
+        ? { kind: 'idle' }
+        : { kind: 'done', result: { kind: 'failed' } };
+    }
   }
 
   /** Hostile events, named; network effects only as a quiet count (securityState.ts). */
@@ -257,6 +350,32 @@ export class SecurityPanel extends LitElement {
         composed: true,
       }),
     );
+  }
+}
+
+function scanMessage(result: ScanResult | { readonly kind: 'failed' }): unknown {
+  switch (result.kind) {
+    case 'verified':
+      return html`<p class="ok" data-test="scan-result" data-result="verified">
+        ${result.name} is verified: their code carries the identity key they have in this call.
+      </p>`;
+    case 'unknown':
+      return html`<p class="failing" role="alert" data-test="scan-result" data-result="unknown">
+        That code belongs to nobody in this call. If the person who showed it is in the call,
+        someone else is answering in their place: compare the room code aloud.
+      </p>`;
+    case 'self':
+      return html`<p data-test="scan-result" data-result="self">That is your own code.</p>`;
+    case 'no-camera':
+      return html`<p data-test="scan-result" data-result="no-camera">
+        Turn your camera on to scan a code.
+      </p>`;
+    case 'failed':
+      return html`<p data-test="scan-result" data-result="failed">
+        The camera could not be read.
+      </p>`;
+    default:
+      return assertNever(result);
   }
 }
 
