@@ -11,6 +11,7 @@ import { IdentityStore } from '../identity/IdentityStore.js';
 import { detectTransformMode } from '../e2ee/support.js';
 import { loadClientConfig } from '../config/clientConfig.js';
 import { forgetSecrets, readAddressBar } from '../util/addressBar.js';
+import { createLogger, errorName } from '../util/logger.js';
 import { inviteLink, type Route } from '../util/route.js';
 import { configProblemCopy, joinProblemCopy, secretProblemCopy, type Explanation } from './copy.js';
 import { NAVIGATE_EVENT, navigate } from './navigation.js';
@@ -20,6 +21,8 @@ import './CallView.js';
 import './HomeView.js';
 import './PreJoinView.js';
 import './Toasts.js';
+
+const log = createLogger('AppShell');
 
 export class AppShell extends LitElement {
   static override properties = {
@@ -167,9 +170,10 @@ export class AppShell extends LitElement {
       this.joining = false;
       return;
     }
+    let engine: CallEngine;
     try {
       const identity = await new IdentityStore().loadOrCreate();
-      const engine = new CallEngine({
+      engine = new CallEngine({
         serverUrl,
         roomId: route.roomId,
         roomSecret: route.secret,
@@ -178,11 +182,19 @@ export class AppShell extends LitElement {
         mode: this.transformMode,
         local: this.media,
       });
+    } catch (err) {
+      // Before the call view exists, a failure is shown on this form, never swallowed.
+      log.warn('join could not start', { error: errorName(err) });
+      this.joinProblem = joinProblemCopy('internal');
+      this.joining = false;
+      return;
+    }
+    try {
       this.engine = engine;
       this.view = 'call';
       await engine.start();
     } catch (err) {
-      if (this.view !== 'call') return; // the person left (or navigated away) while joining
+      if (this.engine !== engine) return; // the person left (or navigated away) while joining
       this.engine = null;
       this.view = 'prejoin';
       this.joinProblem =

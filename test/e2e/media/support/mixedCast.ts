@@ -155,7 +155,12 @@ export async function joinAs(
     if (alerts.length > 0) throw joinFailure(p, `the page shows ${alerts.join(', ')}`, d);
     await sleep(100);
   }
-  throw joinFailure(p, `no peer id after ${timeoutMs} ms`, d);
+  // Busy (disabled, "Joining…") means the join started and hangs; enabled means it never started.
+  const form = await p.driver
+    .isDisabled('[data-test=join]')
+    .then((disabled) => (disabled ? 'the Join button is busy' : 'the Join button is enabled'))
+    .catch(() => 'no Join button');
+  throw joinFailure(p, `no peer id after ${timeoutMs} ms (${form})`, d);
 }
 
 function joinFailure(p: Participant, what: string, d: Diagnostics | null): Error {
