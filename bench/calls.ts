@@ -92,20 +92,23 @@ async function joinLatency(server: TestSfu): Promise<void> {
     const hostDecrypted: number[] = [];
     for (let i = 0; i < JOINS; i++) {
       const t0 = await clickJoin(guest, link);
-      const sendersOf = (d: Diagnostics): number =>
-        d.senders.find((s) => s.framesDecrypted > 0)?.framesDecrypted ?? 0;
-      const [tGuest, tHost] = await Promise.all([
+      // The worker dates the first frame under each KID (its own clock, epoch ms), so these are
+      // exact, not late by the 500 ms stats cadence. A newcomer can decrypt nothing before its
+      // join epoch, so its first KID's first frame is its first decrypted frame.
+      const firstFrame = (d: Diagnostics): number | null =>
+        d.senders.find((s) => s.framesDecrypted > 0)?.kidSince ?? null;
+      const [dGuest, dHost] = await Promise.all([
         timeUntil(
           () => diagnostics(guest.page),
-          (d) => sendersOf(d) > 0,
+          (d) => firstFrame(d) !== null,
         ),
         timeUntil(
           () => diagnostics(host.page),
-          (d) => sendersOf(d) > 0,
+          (d) => firstFrame(d) !== null,
         ),
-      ]);
-      decrypted.push(tGuest - t0);
-      hostDecrypted.push(tHost - t0);
+      ]).then(() => Promise.all([diagnostics(guest.page), diagnostics(host.page)]));
+      decrypted.push(firstFrame(dGuest)! - t0);
+      hostDecrypted.push(firstFrame(dHost)! - t0);
       const hostPeer = (await diagnostics(host.page)).selfPeerId!;
       const tPic = await timeUntil(
         () => firstPicture(guest.page, hostPeer, 'red'),
@@ -118,13 +121,13 @@ async function joinLatency(server: TestSfu): Promise<void> {
     }
     console.log(
       `\nJoin → first remote frame, ${JOINS} joins of a second person (from the click on Join;\n` +
-        "'decrypted' is read from the worker's stats, posted every 500 ms, so it is late by up to 500 ms)\n" +
+        "'decrypted' is the frame worker's own time of the first frame it decrypted)\n" +
         table(
           ['measure', 'n', 'median', 'p95', 'min', 'max', 'unit'],
           [
             summary('newcomer: first picture of the host shown (rVFC, host colour)', shown),
-            summary('newcomer: first host frame decrypted (500 ms stats)', decrypted),
-            summary('host: first newcomer frame decrypted (500 ms stats)', hostDecrypted),
+            summary('newcomer: first host frame decrypted', decrypted),
+            summary('host: first newcomer frame decrypted', hostDecrypted),
           ],
         ),
     );
@@ -144,6 +147,8 @@ async function leaveSwitch(server: TestSfu): Promise<void> {
     await join(bob, link);
     await Promise.all([waitForCall(alice.page, 1), waitForCall(bob.page, 1)]);
     const switched: number[] = [];
+    const hinted: number[] = [];
+    const keyed: number[] = [];
     const gaps: number[] = [];
     const failures: number[] = [];
     for (let i = 0; i < LEAVES; i++) {
@@ -158,17 +163,33 @@ async function leaveSwitch(server: TestSfu): Promise<void> {
       await Promise.all([resetProbe(alice.page), resetProbe(bob.page)]);
       const t0 = Date.now();
       await carol.page.locator('[data-test=control-leave]').click();
-      const t1 = await timeUntil(
+      const switchedBoth = ([a, b]: Diagnostics[]): boolean =>
+        a!.local.kid !== a0.local.kid &&
+        b!.local.kid !== b0.local.kid &&
+        a!.senders.length === 1 &&
+        b!.senders.length === 1 &&
+        a!.senders[0]!.kid === b!.local.kid &&
+        b!.senders[0]!.kid === a!.local.kid;
+      await timeUntil(
         () => Promise.all([diagnostics(alice.page), diagnostics(bob.page)]),
-        ([a, b]) =>
-          a.localKid !== a0.localKid &&
-          b.localKid !== b0.localKid &&
-          a.senders.length === 1 &&
-          b.senders.length === 1 &&
-          a.senders[0]!.kid === b.localKid &&
-          b.senders[0]!.kid === a.localKid,
+        switchedBoth,
       );
-      switched.push(t1 - t0);
+      // Exact: the last of the four first frames under the new keys (each worker's own clock):
+      // Alice's and Bob's first encrypted, and each one's first decrypted from the other.
+      const [a1s, b1s] = await Promise.all([diagnostics(alice.page), diagnostics(bob.page)]);
+      const firsts = [
+        a1s.local.kidSince,
+        b1s.local.kidSince,
+        a1s.senders[0]!.kidSince,
+        b1s.senders[0]!.kidSince,
+      ];
+      switched.push(Math.max(...firsts.map((t) => t ?? NaN)) - t0);
+      // Where the time goes: the server's peerLeft reaching both, and both taking the new epoch's
+      // sender key (the commit processed, every member ready, or the switch timeout).
+      const after = (d: Diagnostics, type: string): number =>
+        d.events.find((e) => e.at >= t0 && e.type === type)?.at ?? NaN;
+      hinted.push(Math.max(after(a1s, 'peerLeft'), after(b1s, 'peerLeft')) - t0);
+      keyed.push(Math.max(after(a1s, 'localKey'), after(b1s, 'localKey')) - t0);
       await alice.page.waitForTimeout(3000);
       const [ra, rb] = await Promise.all([probeReport(alice.page), probeReport(bob.page)]);
       const gapOf = (r: typeof ra, peer: string | null): number =>
@@ -182,6 +203,8 @@ async function leaveSwitch(server: TestSfu): Promise<void> {
         table(
           ['measure', 'n', 'median', 'p95', 'min', 'max', 'unit'],
           [
+            summary("the server's peerLeft reached both remaining members", hinted),
+            summary('both remaining senders took the new sender key', keyed),
             summary('both remaining senders on new keys, each decrypted with it', switched),
             summary('longest video gap at the remaining receivers (rVFC)', gaps),
             summary('frames the remaining receivers failed to decrypt', failures, 'frames'),

@@ -47,6 +47,8 @@ export interface E2eeCounters {
   byReason: Partial<Record<DropReason, number>>;
   /** Epoch ms of the last good frame in the worker (see TransformStats.lastFrameAt). */
   lastFrameAt: number | null;
+  /** Epoch ms of the first good frame under `kid` on any of the tracks (TransformStats.kidSince). */
+  kidSince: number | null;
 }
 
 /** A participant as the MLS group proved them: their leaf. */
@@ -115,6 +117,7 @@ const emptyCounters = (): E2eeCounters => ({
   failures: 0,
   byReason: {},
   lastFrameAt: null,
+  kidSince: null,
 });
 
 export class CallModel extends Emitter<{ change: [] }> {
@@ -265,23 +268,24 @@ export class CallModel extends Emitter<{ change: [] }> {
     transforms: readonly TransformStats[],
     feedOf: (transformId: string) => RemoteFeed | undefined,
   ): void {
-    const perPeer = new Map<string, E2eeCounters>();
-    const local = emptyCounters();
+    const perPeer = new Map<string, TransformStats[]>();
+    const sent: TransformStats[] = [];
     for (const t of transforms) {
       if (t.role === 'send') {
-        add(local, t);
+        sent.push(t);
         continue;
       }
       const feed = feedOf(t.transformId);
       if (!feed) continue;
-      const counters = perPeer.get(feed.peerId) ?? emptyCounters();
-      add(counters, t);
-      perPeer.set(feed.peerId, counters);
+      const list = perPeer.get(feed.peerId) ?? [];
+      list.push(t);
+      perPeer.set(feed.peerId, list);
     }
-    for (const [peerId, counters] of perPeer) {
+    for (const [peerId, list] of perPeer) {
       const p = this.participants.get(peerId);
-      if (p) p.e2ee = counters;
+      if (p) p.e2ee = counted(list);
     }
+    const local = counted(sent);
     this.local.e2ee = local;
     this.touch();
   }
@@ -302,4 +306,16 @@ function add(into: E2eeCounters, t: TransformStats): void {
     into.lastFrameAt = t.lastFrameAt;
     into.kid = t.kid;
   }
+}
+
+/** One sender's (or our own) tracks folded into one set of counters. */
+function counted(tracks: readonly TransformStats[]): E2eeCounters {
+  const into = emptyCounters();
+  for (const t of tracks) add(into, t);
+  // The earliest first frame under the KID shown, whichever track carried it.
+  for (const t of tracks) {
+    if (t.kid !== into.kid || t.kidSince === null) continue;
+    if (into.kidSince === null || t.kidSince < into.kidSince) into.kidSince = t.kidSince;
+  }
+  return into;
 }

@@ -15,6 +15,8 @@ export interface SenderDiagnostics {
   /** The sender's identity fingerprint from the MLS roster, once in it. */
   readonly fingerprint?: string | null;
   readonly kid: number | null;
+  /** Epoch ms of the first frame decrypted under `kid`, or null. */
+  readonly kidSince: number | null;
   readonly framesDecrypted: number;
   readonly failures: number;
   readonly failuresByReason: Readonly<Record<string, number>>;
@@ -48,6 +50,8 @@ export interface BlindcallDiagnostics {
   readonly selfFingerprint?: string | null;
   readonly local: {
     readonly kid: number | null;
+    /** Epoch ms of the first frame encrypted under `kid`, or null. */
+    readonly kidSince: number | null;
     readonly framesEncrypted: number;
     readonly dropped: number;
   };
@@ -94,6 +98,7 @@ export function installDebugSurface(
       const e2ee = getEngine()?.model.local.e2ee;
       return {
         kid: e2ee?.kid ?? null,
+        kidSince: e2ee?.kidSince ?? null,
         framesEncrypted: e2ee?.frames ?? 0,
         dropped: e2ee?.failures ?? 0,
       };
@@ -108,6 +113,7 @@ export function installDebugSurface(
         verified: p.roster?.verified ?? false,
         fingerprint: p.roster?.fingerprint ?? null,
         kid: p.e2ee.kid,
+        kidSince: p.e2ee.kidSince,
         framesDecrypted: p.e2ee.frames,
         failures: p.e2ee.failures,
         failuresByReason: { ...p.e2ee.byReason },

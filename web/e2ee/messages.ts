@@ -72,6 +72,8 @@ export interface TransformStats {
    * different origins.
    */
   readonly lastFrameAt: number | null;
+  /** Wall-clock time (epoch ms, as `lastFrameAt`) of the first good frame under `kid`. */
+  readonly kidSince: number | null;
 }
 
 export type FromWorker =

@@ -29,6 +29,7 @@ function stats(transformId: string, over: Partial<TransformStats>): TransformSta
     frames: 0,
     dropped: {},
     lastFrameAt: null,
+    kidSince: null,
     ...over,
   };
 }
@@ -45,13 +46,20 @@ describe('CallModel.applyStats', () => {
     for (const f of feeds) model.setFeed(f, true);
     model.applyStats(
       [
-        stats('r1', { kid: 16, frames: 100, dropped: { UNKNOWN_KID: 3 }, lastFrameAt: 1000 }),
+        stats('r1', {
+          kid: 16,
+          frames: 100,
+          dropped: { UNKNOWN_KID: 3 },
+          lastFrameAt: 1000,
+          kidSince: 950,
+        }),
         stats('r2', {
           media: 'audio',
           kid: 17,
           frames: 50,
           dropped: { CLOSED: 9 },
           lastFrameAt: 1010,
+          kidSince: 1005,
         }),
         stats('r3', {
           kid: 32,
@@ -76,9 +84,28 @@ describe('CallModel.applyStats', () => {
       failures: 3,
       byReason: { UNKNOWN_KID: 3 },
       lastFrameAt: 1010,
+      // the first frame under the KID shown (17), not the older KID's
+      kidSince: 1005,
     });
     expect(model.participants.get('bob')?.e2ee).toMatchObject({ kid: 32, frames: 7, failures: 3 });
     expect(model.local.e2ee).toMatchObject({ kid: 48, frames: 300, failures: 4 });
+  });
+
+  it("dates a sender's KID from its first frame on any track", () => {
+    const model = new CallModel();
+    const feeds = [feed('alice', 'camera', 'r1'), feed('alice', 'microphone', 'r2')];
+    const byId = new Map(feeds.map((f) => [f.transformId, f]));
+    for (const f of feeds) model.setFeed(f, true);
+    model.applyStats(
+      [
+        stats('r1', { kid: 33, frames: 10, lastFrameAt: 2000, kidSince: 1700 }),
+        stats('r2', { media: 'audio', kid: 33, frames: 40, lastFrameAt: 2010, kidSince: 1650 }),
+        stats('s1', { role: 'send', kid: 48, frames: 5, lastFrameAt: 2005, kidSince: 1990 }),
+      ],
+      (id) => byId.get(id),
+    );
+    expect(model.participants.get('alice')?.e2ee).toMatchObject({ kid: 33, kidSince: 1650 });
+    expect(model.local.e2ee).toMatchObject({ kid: 48, kidSince: 1990 });
   });
 
   it('takes roster names for participants and forgets them when they leave the roster', () => {

@@ -93,6 +93,29 @@ describe('FramePipe (send)', () => {
     expect(pipe.stats()).toMatchObject({ frames: 1, kid: 17, dropped: {} });
   });
 
+  it('dates the KID in use from its first frame, and again when the key changes', async () => {
+    const ctx = new SFrameContext();
+    await ctx.setSenderKey(17, KEY_A);
+    const pipe = new FramePipe(ctx, opts('send', null), () => undefined);
+    const f = feed(pipe);
+    expect(pipe.stats().kidSince).toBeNull();
+    f.push(vp8Delta(100));
+    await tick(5);
+    const first = pipe.stats();
+    expect(first).toMatchObject({ kid: 17, frames: 1 });
+    expect(first.kidSince).not.toBeNull();
+    f.push(vp8Delta(100, 2));
+    await tick(20);
+    expect(pipe.stats()).toMatchObject({ kid: 17, frames: 2, kidSince: first.kidSince });
+    await ctx.setSenderKey(18, KEY_B);
+    f.push(vp8Delta(100, 3));
+    await f.end();
+    const after = pipe.stats();
+    expect(after).toMatchObject({ kid: 18, frames: 3 });
+    expect(after.kidSince!).toBeGreaterThan(first.kidSince!);
+    expect(after.kidSince!).toBeLessThanOrEqual(after.lastFrameAt!);
+  });
+
   it('drops empty frames', async () => {
     const ctx = new SFrameContext();
     await ctx.setSenderKey(1, KEY_A);

@@ -42,6 +42,7 @@ export class FramePipe {
   private frames = 0;
   private kid: number | null = null;
   private lastFrameAt: number | null = null;
+  private kidSince: number | null = null;
   private readonly dropped: Partial<Record<DropReason, number>> = {};
   private dropsSinceGood = 0;
   private lastRecoveryNotice = -Infinity;
@@ -114,6 +115,7 @@ export class FramePipe {
       frames: this.frames,
       dropped: { ...this.dropped },
       lastFrameAt: this.lastFrameAt,
+      kidSince: this.kidSince,
     };
   }
 
@@ -229,8 +231,10 @@ export class FramePipe {
 
   private good(kid: number | null): void {
     this.frames++;
+    const now = performance.timeOrigin + performance.now();
+    if (kid !== this.kid || this.kidSince === null) this.kidSince = now;
     this.kid = kid;
-    this.lastFrameAt = performance.timeOrigin + performance.now();
+    this.lastFrameAt = now;
     this.dropsSinceGood = 0;
   }
 
