@@ -15,8 +15,8 @@ export interface SenderDiagnostics {
   /** The sender's identity fingerprint from the MLS roster, once in it. */
   readonly fingerprint?: string | null;
   readonly kid: number | null;
-  /** Epoch ms of the first frame decrypted under `kid`, or null. */
-  readonly kidSince: number | null;
+  /** Epoch ms of the first frame decrypted under `kid`, or null (absent from older clients). */
+  readonly kidSince?: number | null;
   readonly framesDecrypted: number;
   readonly failures: number;
   readonly failuresByReason: Readonly<Record<string, number>>;
@@ -50,8 +50,8 @@ export interface BlindcallDiagnostics {
   readonly selfFingerprint?: string | null;
   readonly local: {
     readonly kid: number | null;
-    /** Epoch ms of the first frame encrypted under `kid`, or null. */
-    readonly kidSince: number | null;
+    /** Epoch ms of the first frame encrypted under `kid`, or null (absent from older clients). */
+    readonly kidSince?: number | null;
     readonly framesEncrypted: number;
     readonly dropped: number;
   };
