@@ -130,5 +130,30 @@ describe('MLS simulation (seeded)', () => {
     expect(w.members.size).toBe(n - 1);
     await checkQuietPoint(w, 4);
     expect(first(w.members.get(`p${n}`)!.presentAt)).toBe(w.quietPoints);
+
+    // Then random churn at this size over a relay that loses, duplicates and reorders. Losses are
+    // rarer than in the small rooms: every member that misses a commit resyncs by an external
+    // commit that all n process, so 15 % would make this test minutes long without testing more.
+    // At 50 members this phase adds ~20 s of CPU. With MLS_SIM_MEMBERS=100 it did not finish within
+    // the 10-minute timeout on the shared 2-core machine (2026-12-03): not yet explained (cost of the
+    // resyncs, or a livelock), so it is an open finding, not a passing case.
+    w.net = { drop: 0.02, duplicate: 0.2, reorder: true };
+    let next = n + 1;
+    for (let stepNo = 0; stepNo < 3; stepNo++) {
+      const pick = (): string => w.rng.pick([...w.members.keys()]);
+      const action = w.rng.int(3);
+      if (action === 0) {
+        w.leave(pick());
+        await w.join(`p${next++}`);
+      } else if (action === 1) {
+        w.freeze(pick());
+      } else {
+        w.leave(pick());
+        w.leave(pick());
+      }
+      await w.quiesce();
+      await checkQuietPoint(w, 4);
+    }
+    expect(w.quietPoints).toBe(5);
   }, 600_000);
 });
