@@ -2,13 +2,16 @@
 // anything in between its check and its write, so two commits for one epoch cannot both pass.
 
 import { checkEnvelope, DEFAULT_MAX_ENVELOPE_BYTES, signedByRoom } from './checkEnvelope.js';
-import type {
-  CommitRequest,
-  CreateGroupRequest,
-  GroupInfoRecord,
-  Sequencer,
-  SequencerErrorCode,
-  SequencerResult,
+import {
+  COMMIT_LOG_LENGTH,
+  logSince,
+  type CommitLog,
+  type CommitRequest,
+  type CreateGroupRequest,
+  type GroupInfoRecord,
+  type Sequencer,
+  type SequencerErrorCode,
+  type SequencerResult,
 } from './Sequencer.js';
 
 export { DEFAULT_MAX_ENVELOPE_BYTES };
@@ -17,6 +20,8 @@ interface RoomState {
   readonly publicKey: Uint8Array;
   epoch: bigint;
   groupInfo: Uint8Array;
+  /** The last accepted commits; the last one is based on `epoch - 1`. */
+  readonly log: Uint8Array[];
 }
 
 export class InMemorySequencer implements Sequencer {
@@ -42,6 +47,7 @@ export class InMemorySequencer implements Sequencer {
       publicKey: new Uint8Array(req.roomPublicKey),
       epoch: 0n,
       groupInfo: new Uint8Array(req.groupInfo),
+      log: [],
     });
     return ok(0n);
   }
@@ -67,6 +73,8 @@ export class InMemorySequencer implements Sequencer {
       return refuse('FUTURE_EPOCH', `the room is at epoch ${room.epoch}`, room.epoch);
     room.epoch = req.baseEpoch + 1n;
     room.groupInfo = new Uint8Array(req.groupInfo);
+    room.log.push(new Uint8Array(req.commit));
+    if (room.log.length > COMMIT_LOG_LENGTH) room.log.shift();
     return ok(room.epoch);
   }
 
@@ -90,6 +98,12 @@ export class InMemorySequencer implements Sequencer {
     return Promise.resolve(
       room === undefined ? null : { epoch: room.epoch, groupInfo: new Uint8Array(room.groupInfo) },
     );
+  }
+
+  commitsSince(roomId: string, since: bigint): Promise<CommitLog | null> {
+    const room = this.rooms.get(roomId);
+    if (room === undefined) return Promise.resolve(null);
+    return Promise.resolve({ epoch: room.epoch, commits: logSince(room.log, room.epoch, since) });
   }
 
   verify(roomId: string, envelope: Uint8Array): Promise<boolean> {

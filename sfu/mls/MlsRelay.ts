@@ -43,6 +43,19 @@ export class MlsRelay {
       : { epoch: Number(gi.epoch), groupInfo: gi.groupInfo };
   }
 
+  /** The commits a member at `epoch` missed (empty when the log no longer reaches back). */
+  async commitsSince(
+    roomId: string,
+    from: MlsPeer,
+    epoch: number,
+  ): Promise<{ epoch: number | null; commits: Uint8Array[] }> {
+    this.participant(roomId, from.id);
+    const log = await this.sequencer.commitsSince(roomId, BigInt(epoch));
+    return log === null
+      ? { epoch: null, commits: [] }
+      : { epoch: Number(log.epoch), commits: [...log.commits] };
+  }
+
   async createGroup(
     roomId: string,
     from: MlsPeer,

@@ -7,6 +7,7 @@
 //   pk     the room's envelope public key (32 bytes, fixed for the room's life)
 //   epoch  the current epoch, decimal (compared by length, then lexically: exact for any size)
 //   gi     the latest sealed GroupInfo, opaque
+//   key  <prefix>mls:{<roomId>}:log   a list of the last COMMIT_LOG_LENGTH accepted commits
 //
 // Every write refreshes the key's expiry (`roomTtlMs`), so a room whose nodes all died does not
 // stay in Redis for ever. A Redis that cannot be reached gives UNAVAILABLE at once (no offline
@@ -15,13 +16,16 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { checkEnvelope, DEFAULT_MAX_ENVELOPE_BYTES, signedByRoom } from './checkEnvelope.js';
-import type {
-  CommitRequest,
-  CreateGroupRequest,
-  GroupInfoRecord,
-  Sequencer,
-  SequencerErrorCode,
-  SequencerResult,
+import {
+  COMMIT_LOG_LENGTH,
+  logSince,
+  type CommitLog,
+  type CommitRequest,
+  type CreateGroupRequest,
+  type GroupInfoRecord,
+  type Sequencer,
+  type SequencerErrorCode,
+  type SequencerResult,
 } from './Sequencer.js';
 
 export interface RedisSequencerOptions {
@@ -45,15 +49,19 @@ const CMP = `local function cmp(a, b)
 end
 `;
 
-/** KEYS[1] room; ARGV pk, groupInfo, ttl → {1,'0'} created, or {0, epoch} exists. */
+/** KEYS[1] room, KEYS[2] log; ARGV pk, groupInfo, ttl → {1,'0'} created, or {0, epoch} exists. */
 const CREATE = `if redis.call('EXISTS', KEYS[1]) == 1 then
   return {0, redis.call('HGET', KEYS[1], 'epoch')}
 end
+redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[1], 'pk', ARGV[1], 'epoch', '0', 'gi', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return {1, '0'}`;
 
-/** KEYS[1] room; ARGV pk, base, next, groupInfo, ttl → {'OK', next} or {code, epoch}. */
+/**
+ * KEYS[1] room, KEYS[2] log; ARGV pk, base, next, groupInfo, ttl, commit, log length →
+ * {'OK', next} or {code, epoch}.
+ */
 const COMMIT = `${CMP}local cur = redis.call('HGET', KEYS[1], 'epoch')
 if not cur or redis.call('HGET', KEYS[1], 'pk') ~= ARGV[1] then return {'NO_GROUP', ''} end
 local c = cmp(ARGV[2], cur)
@@ -61,6 +69,9 @@ if c < 0 then return {'STALE_EPOCH', cur} end
 if c > 0 then return {'FUTURE_EPOCH', cur} end
 redis.call('HSET', KEYS[1], 'epoch', ARGV[3], 'gi', ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('RPUSH', KEYS[2], ARGV[6])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[7]), -1)
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
 return {'OK', ARGV[3]}`;
 
 /** KEYS[1] room; ARGV pk, epoch, groupInfo, ttl → {'OK', epoch} or {code, epoch}. */
@@ -146,6 +157,8 @@ export class RedisSequencer implements Sequencer {
         (req.baseEpoch + 1n).toString(),
         Buffer.from(req.groupInfo),
         this.ttl,
+        Buffer.from(req.commit),
+        String(COMMIT_LOG_LENGTH),
       ])) as ScriptReply;
       return outcome(reply, `epoch ${req.baseEpoch} already has a commit`);
     });
@@ -184,6 +197,22 @@ export class RedisSequencer implements Sequencer {
     return { epoch: BigInt(epoch.toString()), groupInfo: new Uint8Array(gi) };
   }
 
+  /** Rejects when Redis cannot be reached. The epoch and the log are read in one transaction. */
+  async commitsSince(roomId: string, since: bigint): Promise<CommitLog | null> {
+    const replies = await this.redis
+      .multi()
+      .hgetBuffer(this.key(roomId), 'epoch')
+      .lrangeBuffer(this.logKey(roomId), 0, -1)
+      .exec();
+    if (replies === null) throw new Error('the transaction was aborted');
+    for (const [err] of replies) if (err) throw err;
+    const epoch = replies[0]![1] as Buffer | null;
+    if (epoch === null) return null;
+    const current = BigInt(epoch.toString());
+    const log = (replies[1]![1] as Buffer[]).map((b) => new Uint8Array(b));
+    return { epoch: current, commits: logSince(log, current, since) };
+  }
+
   async verify(roomId: string, envelope: Uint8Array): Promise<boolean> {
     try {
       const pk = await this.redis.hgetBuffer(this.key(roomId), 'pk');
@@ -194,11 +223,15 @@ export class RedisSequencer implements Sequencer {
   }
 
   async deleteRoom(roomId: string): Promise<void> {
-    await this.redis.del(this.key(roomId));
+    await this.redis.del(this.key(roomId), this.logKey(roomId));
   }
 
   private key(roomId: string): string {
     return `${this.prefix}mls:{${roomId}}`;
+  }
+
+  private logKey(roomId: string): string {
+    return `${this.key(roomId)}:log`;
   }
 
   private async room(roomId: string): Promise<{ publicKey: Uint8Array; epoch: bigint } | null> {
@@ -211,10 +244,10 @@ export class RedisSequencer implements Sequencer {
   private async script(lua: string, roomId: string, args: (string | Buffer)[]): Promise<unknown> {
     const sha = createHash('sha1').update(lua).digest('hex');
     try {
-      return await this.redis.evalsha(sha, 1, this.key(roomId), ...args);
+      return await this.redis.evalsha(sha, 2, this.key(roomId), this.logKey(roomId), ...args);
     } catch (err) {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return this.redis.eval(lua, 1, this.key(roomId), ...args);
+      return this.redis.eval(lua, 2, this.key(roomId), this.logKey(roomId), ...args);
     }
   }
 

@@ -10,6 +10,8 @@
 // one node, RedisSequencer for several); the same contract tests (test/contracts/sequencer.ts) run
 // on every implementation.
 
+import { MLS_COMMIT_LOG_LENGTH } from '../../shared/protocol/index.js';
+
 export type SequencerErrorCode =
   /** The commit is based on an epoch that another commit already ended. */
   | 'STALE_EPOCH'
@@ -42,6 +44,22 @@ export interface GroupInfoRecord {
   readonly groupInfo: Uint8Array;
 }
 
+/**
+ * Accepted commits kept per room for members catching up. A member further behind resyncs by an
+ * external commit. 16 covers a reconnect during a busy minute; at 50 members a commit is ~5 KB.
+ */
+export const COMMIT_LOG_LENGTH = MLS_COMMIT_LOG_LENGTH;
+
+export interface CommitLog {
+  /** The room's current epoch. */
+  readonly epoch: bigint;
+  /**
+   * The accepted commits based on `since`, `since + 1`, … `epoch - 1`, in order; empty when
+   * `since` is not behind, or when the log no longer reaches back to it.
+   */
+  readonly commits: readonly Uint8Array[];
+}
+
 export interface CreateGroupRequest {
   /** Ed25519 public key of the room's envelope signing key (derived from the room secret). */
   readonly roomPublicKey: Uint8Array;
@@ -64,8 +82,17 @@ export interface Sequencer {
   publishGroupInfo(roomId: string, epoch: bigint, groupInfo: Uint8Array): Promise<SequencerResult>;
   /** The latest sealed GroupInfo, or null without a group. */
   groupInfo(roomId: string): Promise<GroupInfoRecord | null>;
+  /** The commits a member at epoch `since` missed, or null without a group. */
+  commitsSince(roomId: string, since: bigint): Promise<CommitLog | null>;
   /** True when `envelope` is signed with the room's key (for relaying other envelopes). */
   verify(roomId: string, envelope: Uint8Array): Promise<boolean>;
   /** Forgets the room (the last member left). Idempotent. */
   deleteRoom(roomId: string): Promise<void>;
+}
+
+/** The entries of `log` (the last one based on `current - 1`) based on `since` and later. */
+export function logSince(log: readonly Uint8Array[], current: bigint, since: bigint): Uint8Array[] {
+  const missed = current - since;
+  if (since < 0n || missed <= 0n || missed > BigInt(log.length)) return [];
+  return log.slice(log.length - Number(missed)).map((c) => new Uint8Array(c));
 }

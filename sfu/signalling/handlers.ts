@@ -153,6 +153,14 @@ export const handlers: { [K in RequestName]: Handler<K> } = {
     return session.mls.groupInfo(room.id, peer);
   },
 
+  mlsCommitsSince: async (session, { epoch }) => {
+    const { room, peer } = session.joined();
+    const res = await session.mls.commitsSince(room.id, peer, epoch);
+    // The log is relayed bytes too: a peer asking again and again spends its relay budget.
+    session.chargeRelay(res.commits.reduce((n, c) => n + c.length, 0));
+    return res;
+  },
+
   mlsCreateGroup: (session, { roomPublicKey, groupInfo }) => {
     const { room, peer } = session.joined();
     return session.mls.createGroup(room.id, peer, roomPublicKey, groupInfo);

@@ -53,6 +53,8 @@ export const SOCKET_MAX_BYTES = 128 * 1024;
 export const MLS_ENVELOPE_MAX_BYTES = 120 * 1024;
 /** Largest MLS application message or KeyPackage envelope (chat, heartbeats, KeyPackages). */
 export const MLS_MESSAGE_MAX_BYTES = 64 * 1024;
+/** Accepted commits the server keeps per room for members catching up (mlsCommitsSince). */
+export const MLS_COMMIT_LOG_LENGTH = 16;
 /** MLS epochs travel as JSON numbers; a room would need 2^53 commits to run out. */
 export const MLS_EPOCH_MAX = Number.MAX_SAFE_INTEGER;
 
@@ -211,6 +213,18 @@ export const requests = {
   mlsGroupInfo: {
     request: empty,
     response: object({ epoch: nullable(epoch), groupInfo: nullable(envelope) }),
+  },
+  /**
+   * The commits accepted since `epoch` (based on `epoch`, `epoch + 1`, …), for a member that missed
+   * some: it processes them instead of resyncing by an external commit the whole room would have
+   * to process. Empty when the server's log no longer reaches back that far (then resync).
+   */
+  mlsCommitsSince: {
+    request: object({ epoch }),
+    response: object({
+      epoch: nullable(epoch),
+      commits: array(envelope, { max: MLS_COMMIT_LOG_LENGTH }),
+    }),
   },
   /** Makes the room's group (epoch 0); GROUP_EXISTS when someone was first: join it instead. */
   mlsCreateGroup: {

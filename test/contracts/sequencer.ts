@@ -3,7 +3,7 @@
 // test/integration/redisSequencer.test.ts.
 import { randomBytes } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
-import type { Sequencer } from '../../sfu/mls/Sequencer.js';
+import { COMMIT_LOG_LENGTH, type Sequencer } from '../../sfu/mls/Sequencer.js';
 import { deriveEnvelopeKeys, sealEnvelope } from '../../shared/mls/index.js';
 
 const keys = deriveEnvelopeKeys(randomBytes(32), 'room');
@@ -117,6 +117,40 @@ export function sequencerContract(name: string, make: () => Sequencer | Promise<
         ok: false,
         code: 'STALE_EPOCH',
       });
+    });
+
+    it('keeps the last accepted commits, in order, for members catching up', async () => {
+      expect(await (await make()).commitsSince('room', 0n)).toBeNull();
+      const s = await withGroup();
+      expect(await s.commitsSince('room', 0n)).toEqual({ epoch: 0n, commits: [] });
+      const accepted: Uint8Array[] = [];
+      for (let e = 0n; e < BigInt(COMMIT_LOG_LENGTH + 3); e++) {
+        const c = commit(e);
+        // a refused commit for the same epoch is not logged
+        await s.submitCommit('room', { baseEpoch: e, commit: c, groupInfo: gi(e + 1n) });
+        await s.submitCommit('room', { baseEpoch: e, commit: commit(e), groupInfo: gi(e + 1n) });
+        accepted.push(c);
+      }
+      const now = BigInt(accepted.length);
+      expect(await s.commitsSince('room', now)).toEqual({ epoch: now, commits: [] });
+      expect(await s.commitsSince('room', now + 5n)).toEqual({ epoch: now, commits: [] });
+      expect(await s.commitsSince('room', now - 1n)).toEqual({
+        epoch: now,
+        commits: accepted.slice(-1),
+      });
+      const oldest = now - BigInt(COMMIT_LOG_LENGTH);
+      expect(await s.commitsSince('room', oldest)).toEqual({
+        epoch: now,
+        commits: accepted.slice(-COMMIT_LOG_LENGTH),
+      });
+      // further back than the log reaches: nothing (the member resyncs instead)
+      expect(await s.commitsSince('room', oldest - 1n)).toEqual({ epoch: now, commits: [] });
+      await s.deleteRoom('room');
+      expect(await s.commitsSince('room', 0n)).toBeNull();
+      // a new group under the same room id starts with an empty log
+      await s.createGroup('room', { roomPublicKey: keys.publicKey, groupInfo: gi(0n) });
+      await s.submitCommit('room', { baseEpoch: 0n, commit: accepted[0]!, groupInfo: gi(1n) });
+      expect(await s.commitsSince('room', 0n)).toEqual({ epoch: 1n, commits: [accepted[0]] });
     });
 
     it('deletes rooms idempotently', async () => {

@@ -4,7 +4,8 @@
  * epoch and room code and decrypt each other's frames (bound to the sender's peer id); a leave
  * makes the others commit a Remove, after which the departed member cannot decrypt new frames; a
  * newcomer cannot decrypt frames sent before its join; chat arrives with its MLS-proven sender; a
- * member whose commit was withheld resyncs by itself; a silent member is removed by liveness.
+ * member whose commit was withheld catches up from the server's commit log, or resyncs by itself
+ * when the log cannot be read; a silent member is removed by liveness.
  */
 import { randomBytes } from '@noble/hashes/utils.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -36,6 +37,9 @@ class Person {
   peerId = '';
   /** Drops the next matching notification (a withholding relay). */
   withhold: ((name: NotificationName) => boolean) | null = null;
+  /** Requests answered UNAVAILABLE without reaching the server. */
+  readonly unavailable = new Set<string>();
+  readonly warnings: string[] = [];
   private ops: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -55,6 +59,8 @@ class Person {
   sinks(): MlsSinks {
     return {
       request: async (name, req) => {
+        if (this.unavailable.has(name))
+          throw Object.assign(new Error('unavailable'), { code: 'UNAVAILABLE' });
         const res = await this.client.request(name, req);
         if (res.ok) return res.data;
         throw Object.assign(new Error(res.error.message), { code: res.error.code });
@@ -128,6 +134,7 @@ async function person(
     p.sinks(),
   );
   p.session.on('chat', (m) => p.chat.push(m));
+  p.session.on('warning', (code) => p.warnings.push(code));
   p.listen();
   await p.session.start();
   return p;
@@ -205,21 +212,31 @@ describe('MlsSession over a real SFU', () => {
     carolCtx.ctx.close();
   });
 
-  it('a member whose commit the relay withheld resyncs by itself', async () => {
-    const a = await person('alice');
-    const b = await person('bob');
-    await quiet([a, b]);
-    b.withhold = (name) => name === 'mlsCommit';
-    const c = await person('carol'); // bob never hears carol's external commit
-    await until(() => a.session.epoch === 2n, 10_000, 'alice to process the join');
-    expect(b.session.epoch).toBe(1n);
-    // alice's next message is from an epoch bob lacks: he resyncs into the group.
-    await a.session.sendChat('are you there?');
-    const epoch = await quiet([a, b, c]);
-    expect(epoch).toBeGreaterThan(2n);
-    expect(new Set([a, b, c].map((p) => p.session.roomCode()!.full)).size).toBe(1);
-    expect(await b.opens(await c.encrypt())).toBe(c.peerId);
-  });
+  for (const logReadable of [true, false])
+    it(`a member whose commit the relay withheld ${logReadable ? 'catches up from the commit log' : 'resyncs when the log cannot be read'}`, async () => {
+      const a = await person('alice');
+      const b = await person('bob');
+      await quiet([a, b]);
+      if (!logReadable) b.unavailable.add('mlsCommitsSince');
+      b.withhold = (name) => name === 'mlsCommit';
+      const c = await person('carol'); // bob never hears carol's external commit
+      await until(() => a.session.epoch === 2n, 10_000, 'alice to process the join');
+      expect(b.withhold).toBeNull(); // the commit was dropped on its way to bob
+      // Any message of epoch 2 (carol's first heartbeat, alice's chat) shows bob he is behind:
+      // he fetches what he missed, or resyncs.
+      await a.session.sendChat('are you there?');
+      const epoch = await quiet([a, b, c]);
+      if (logReadable) {
+        // nobody else had anything to do: no new epoch, no warning
+        expect(epoch).toBe(2n);
+        expect(b.warnings).toEqual([]);
+      } else {
+        expect(epoch).toBeGreaterThan(2n);
+        expect(b.warnings).toContain('RESYNC');
+      }
+      expect(new Set([a, b, c].map((p) => p.session.roomCode()!.full)).size).toBe(1);
+      expect(await b.opens(await c.encrypt())).toBe(c.peerId);
+    });
 
   it('removes a member that stops answering while the server says nothing', async () => {
     const a = await person('alice', { livenessMs: 1500, heartbeatMs: 300 });

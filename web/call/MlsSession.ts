@@ -209,7 +209,7 @@ export class MlsSession extends Emitter<Events> {
       const epoch = BigInt(note.epoch);
       if (this.member === null) return;
       if (epoch > this.member.epoch)
-        await this.resync(); // the room moved on without us
+        await this.catchUp(); // the room moved on without us
       else await this.keys.markAllReady(epoch);
     });
   }
@@ -312,7 +312,8 @@ export class MlsSession extends Emitter<Events> {
       // The sequencer accepted this commit, so the room is on its epoch: one we cannot follow
       // (missed messages, or a commit ts-mls refuses) is left behind by resyncing.
       const code = codeOf(err);
-      if (code === 'FUTURE_EPOCH' || code === 'MLS_REJECTED') await this.resync();
+      if (code === 'FUTURE_EPOCH') await this.catchUp();
+      else if (code === 'MLS_REJECTED') await this.resync();
       else this.warn('BAD_MESSAGE', err, from);
     }
   }
@@ -324,7 +325,7 @@ export class MlsSession extends Emitter<Events> {
     try {
       out = await member.process(envelope);
     } catch (err) {
-      if (codeOf(err) === 'FUTURE_EPOCH') await this.resync();
+      if (codeOf(err) === 'FUTURE_EPOCH') await this.catchUp();
       else this.warn('BAD_MESSAGE', err, sentBy);
       return;
     }
@@ -334,6 +335,36 @@ export class MlsSession extends Emitter<Events> {
     const from = this.roster.find((r) => r.leafIndex === out.leafIndex);
     if (app === null || from === undefined) return this.warn('BAD_MESSAGE', null, sentBy);
     if (app.t === 'chat') this.emit('chat', { from: from.peerId, text: app.text, at: Date.now() });
+  }
+
+  /**
+   * Behind the room (we missed commits): process the commits the server logged since our epoch,
+   * each verified by MLS as if it had been delivered live, so nobody else has anything to do. When
+   * the log no longer reaches back, or a logged commit does not take us forward, resync.
+   */
+  private async catchUp(): Promise<void> {
+    const member = this.member;
+    if (member === null) return;
+    let missed: ResponseOf<'mlsCommitsSince'> = { epoch: null, commits: [] };
+    try {
+      missed = await this.sinks.request('mlsCommitsSince', { epoch: Number(member.epoch) });
+    } catch (err) {
+      log.debug('commit log unavailable', { error: errorName(err) });
+    }
+    for (const envelope of missed.commits) {
+      let out;
+      try {
+        out = await member.process(envelope);
+      } catch (err) {
+        log.debug('logged commit refused', { error: errorName(err) });
+        break;
+      }
+      if (out.kind === 'removed') return this.rejoin();
+      if (out.kind !== 'advanced') break; // the log does not start at our epoch
+      await this.enterEpoch();
+    }
+    if (missed.epoch !== null && member.epoch >= BigInt(missed.epoch)) return;
+    await this.resync();
   }
 
   /** Replaces our leaf by an external commit from the latest GroupInfo. */

@@ -1,5 +1,6 @@
 // A malicious relay against the MLS layer: ghosts without the link, replays, relabelled and stale
-// commits, a split world, withheld commits, and replays aimed at reviving an erased epoch.
+// commits, a split world, withheld commits (and a forged or replayed commit log), and replays
+// aimed at reviving an erased epoch.
 import { randomBytes } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
 import { EpochKeys, GroupMember, MlsLayerError } from '../../../shared/mls/index.js';
@@ -123,24 +124,47 @@ describe('malicious relay', () => {
     expect(a.roomCode().full).not.toBe(x.member.roomCode().full);
   });
 
-  it('a withheld commit makes the member resync by itself, then everyone agrees', async () => {
-    const w = await threeMembers(15);
-    w.withhold = (to) => to === 'c';
-    w.leave('b');
-    await w.join('d');
-    await w.deliverAll();
-    w.withhold = null;
-    const c = w.members.get('c')!;
-    // before resync c is behind: its code cannot match the others (the UI says "cannot verify")
-    expect(c.member!.epoch).toBeLessThan((await w.seq.groupInfo(w.roomId))!.epoch);
-    expect(c.member!.roomCode().full).not.toBe(w.members.get('a')!.member!.roomCode().full);
-    await w.quiesce();
-    expect(w.resyncs).toBeGreaterThanOrEqual(1);
-    const codes = new Set([...w.members.values()].map((m) => m.member!.roomCode().full));
-    expect(codes.size).toBe(1);
-    const [f] = await w.sendFrames([c]);
-    for (const m of w.members.values()) if (m !== c) expect(await opens(m, f!.frame)).toBe(true);
-  });
+  const recoveries = [
+    { how: "catches up from the server's commit log", log: 'honest' },
+    { how: 'resyncs when the log cannot be read', log: 'none' },
+    { how: 'resyncs when the server forges the log', log: 'forged' },
+    { how: 'resyncs when the server replays old commits as the log', log: 'replayed' },
+  ] as const;
+  for (const { how, log } of recoveries)
+    it(`a member whose commit was withheld ${how}, then everyone agrees`, async () => {
+      const w = await threeMembers(15);
+      const early = [...w.acceptedCommits];
+      w.withhold = (to) => to === 'c';
+      w.leave('b');
+      await w.join('d');
+      await w.deliverAll();
+      w.withhold = null;
+      const c = w.members.get('c')!;
+      const behind = c.member!.epoch;
+      // before recovering c is behind: its code cannot match the others (the UI says "cannot verify")
+      expect(behind).toBeLessThan((await w.seq.groupInfo(w.roomId))!.epoch);
+      expect(c.member!.roomCode().full).not.toBe(w.members.get('a')!.member!.roomCode().full);
+      if (log === 'none') w.net = { ...w.net, noLog: true };
+      if (log === 'forged')
+        w.tamperLog = (commits) =>
+          commits.map((x) => {
+            const y = new Uint8Array(x);
+            y[y.length - 100]! ^= 1; // inside the sealed body
+            return y;
+          });
+      if (log === 'replayed') w.tamperLog = () => early;
+      await w.quiesce();
+      if (log === 'honest') {
+        expect([w.catchUps, w.resyncs]).toEqual([1, 0]);
+      } else {
+        expect(w.catchUps).toBe(0);
+        expect(w.resyncs).toBeGreaterThanOrEqual(1);
+      }
+      const codes = new Set([...w.members.values()].map((m) => m.member!.roomCode().full));
+      expect(codes.size).toBe(1);
+      const [f] = await w.sendFrames([c]);
+      for (const m of w.members.values()) if (m !== c) expect(await opens(m, f!.frame)).toBe(true);
+    });
 
   it('replaying old commits never makes an erased epoch decrypt again', async () => {
     const w = await threeMembers(16);

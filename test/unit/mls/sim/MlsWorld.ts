@@ -22,6 +22,8 @@ export interface NetPolicy {
   drop: number;
   duplicate: number;
   reorder: boolean;
+  /** The server's commit log cannot be read (a store failover): lagging members must resync. */
+  noLog?: boolean;
 }
 export const RELIABLE: NetPolicy = { drop: 0, duplicate: 0, reorder: false };
 export const LIVENESS_MS = 10_000;
@@ -67,12 +69,16 @@ export class MlsWorld {
   net: NetPolicy = RELIABLE;
   /** A malicious relay's filter: true withholds the delivery. */
   withhold: ((to: string, env: Uint8Array) => boolean) | null = null;
+  /** A malicious server's rewrite of the commit log it returns to a member catching up. */
+  tamperLog: ((commits: readonly Uint8Array[]) => Uint8Array[]) | null = null;
   /** Every commit the sequencer accepted, in order (what a recording relay keeps). */
   readonly acceptedCommits: Uint8Array[] = [];
   deliveries = 0;
   bytesRelayed = 0;
   refusedCommits = 0;
   resyncs = 0;
+  /** Lagging members that caught up from the server's commit log. */
+  catchUps = 0;
 
   constructor(seed: number) {
     this.rng = new Rng(seed);
@@ -301,16 +307,24 @@ export class MlsWorld {
       }
     }
     await this.deliverAll();
-    await this.resyncLagging();
+    await this.recoverLagging();
   }
 
-  /** A member behind the server's epoch (it missed a commit) resyncs by external commit. */
-  private async resyncLagging(): Promise<void> {
+  /**
+   * A member behind the server's epoch (it missed a commit) catches up from the server's commit
+   * log, as the client does (mlsCommitsSince); when the log cannot help, it resyncs by external
+   * commit. Anything left in its inbox is then processed, or dropped as unreachable.
+   */
+  private async recoverLagging(): Promise<void> {
     const gi = await this.seq.groupInfo(this.roomId);
     if (gi === null) return;
     for (const m of [...this.members.values()]) {
-      if (m.frozen || m.member === null || m.member.epoch >= gi.epoch || m.inbox.length > 0)
+      if (m.frozen || m.member === null || m.member.epoch >= gi.epoch) continue;
+      if (await this.catchUp(m)) {
+        this.catchUps++;
+        if (this.members.has(m.name)) await this.drain(m);
         continue;
+      }
       const c = await m.member.resync(gi.groupInfo);
       if (await this.submit(m.name, c)) {
         m.member.confirm();
@@ -321,8 +335,32 @@ export class MlsWorld {
         m.member.discard();
       }
     }
-    // Anything still stuck in an inbox is for an epoch the member cannot reach: drop and resync.
     for (const m of this.members.values()) if (m.inbox.length > 0 && !m.frozen) m.inbox.length = 0;
+  }
+
+  /** Processes the logged commits since `m`'s epoch; true when that brought it to the server's. */
+  private async catchUp(m: SimMember): Promise<boolean> {
+    if (this.net.noLog === true) return false;
+    const log = await this.seq.commitsSince(this.roomId, m.member!.epoch);
+    if (log === null || log.commits.length === 0) return false;
+    const commits = this.tamperLog === null ? log.commits : this.tamperLog(log.commits);
+    for (const c of commits) {
+      this.deliveries++;
+      this.bytesRelayed += c.length;
+      let out;
+      try {
+        out = await m.member!.process(c);
+      } catch {
+        return false;
+      }
+      if (out.kind === 'removed') {
+        this.disconnect(m);
+        return true;
+      }
+      if (out.kind !== 'advanced') return false;
+      await this.installCurrent(m);
+    }
+    return m.member!.epoch >= log.epoch;
   }
 
   /** Runs until nothing is in flight, no change is queued and everyone is on the server's epoch. */
