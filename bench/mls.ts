@@ -12,7 +12,8 @@
  * plus the slowest sampled member (relay latency not included).
  *
  * Targets at 100 members: processing <= 60 ms per member, committer <= 100 ms, relayed deliveries
- * <= n per change, and a 500-member room works.
+ * <= n per change, and a 500-member room works. Calls join by external commit (the targets line
+ * reads those rows); the "join (Welcome)" row measures the alternative for comparison.
  *
  *   npx tsx bench/mls.ts [--rooms 10,50,100,200,500] [--sample 6] [--provider noble|default]
  *                        [--suite x25519|xwing] [--build batch|joins]
@@ -52,6 +53,8 @@ interface Row {
   committerMs: number;
   processMs: number;
   processMaxMs: number;
+  /** The newcomer's own CPU when it is not the committer (opening a Welcome). */
+  newcomerMs?: number;
   bytes: number;
   messages: number;
   allOnEpochMs: number;
@@ -143,6 +146,36 @@ async function room(n: number, sample: number, suite: SuiteChoice, build: Build)
     messages: 1 + 1 + (members - 1),
     allOnEpochMs: joinMs + Math.max(...joinProc),
   });
+
+  // Join by Welcome, the other way RFC 9420 offers: the newcomer's sealed KeyPackage reaches the
+  // members, the designated committer commits the Add, and the Welcome goes to the newcomer. The
+  // committer is then a member, not the newcomer; the newcomer's cost is opening the Welcome.
+  joined.member.confirm();
+  const joiner = await WelcomeJoiner.create(cfg(n + 1));
+  const [add, addMs] = await cpu(() => creator.commit({ add: [joiner.keyPackage] }));
+  if (!(await seq.submitCommit(roomId, add)).ok) throw new Error('add refused');
+  creator.confirm();
+  const addProc = await processAll(add.commit, [joined.member, ...others]);
+  const [, welcomeMs] = await cpu(() => joiner.join(add.welcome!));
+  const size = n + 1; // members before the Add
+  rows.push({
+    n,
+    change: 'join (Welcome)',
+    committerMs: addMs,
+    processMs: median(addProc),
+    processMaxMs: Math.max(...addProc),
+    newcomerMs: welcomeMs,
+    // the KeyPackage to every member, commit + GroupInfo to the server, the commit to every other
+    // member, the Welcome to the newcomer
+    bytes:
+      joiner.keyPackage.length * size +
+      add.commit.length +
+      add.groupInfo.length +
+      add.commit.length * (size - 1) +
+      add.welcome!.length,
+    messages: size + 1 + (size - 1) + 1,
+    allOnEpochMs: addMs + Math.max(Math.max(...addProc), welcomeMs),
+  });
   return rows;
 }
 
@@ -168,13 +201,14 @@ export async function main(): Promise<void> {
         'committer ms': x.committerMs.toFixed(0),
         'process ms/member (median)': x.processMs.toFixed(1),
         'process ms (max)': x.processMaxMs.toFixed(1),
+        'newcomer ms': x.newcomerMs?.toFixed(0) ?? '(committer)',
         'bytes relayed': x.bytes,
         'messages relayed': x.messages,
         'all on new epoch ms': x.allOnEpochMs.toFixed(0),
       })),
     );
   }
-  const at100 = rows.filter((r) => r.n === 100);
+  const at100 = rows.filter((r) => r.n === 100 && r.change !== 'join (Welcome)');
   if (at100.length > 0) {
     const proc = Math.max(...at100.map((r) => r.processMs));
     const commit = Math.max(...at100.map((r) => r.committerMs));
