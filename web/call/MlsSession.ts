@@ -2,8 +2,9 @@
  * The client's MLS key agreement for one call. It joins the room's group by external commit from
  * the server's sealed GroupInfo (or makes the group when the room has none), follows the commits the
  * server's sequencer fans out, commits Removes on the server's `peerLeft` hint and on the liveness
- * timeout (coalesced, by the designated committer), resyncs by itself when it missed a commit, and
- * rejoins when it was removed while still connected. Each epoch's SFrame keys come from the MLS
+ * timeout (coalesced, by the designated committer), catches up by itself when it missed a commit
+ * (mlsEntry.ts: from the server's commit log, else by a resync), and rejoins when it was removed
+ * while still connected. Each epoch's SFrame keys come from the MLS
  * exporter (RFC 9605 §5.2) and reach the frame worker through EpochKeys' switch rules. Chat travels
  * as MLS application messages.
  *
@@ -14,43 +15,36 @@
 import {
   ChangeQueue,
   committerRank,
-  decodeCredential,
-  deriveEnvelopeKeys,
   encodeCredential,
   EpochKeys,
   GroupMember,
-  identityFingerprint,
   Liveness,
   type MemberConfig,
   type RoomCode,
   type RosterEntry as QueueEntry,
-  type SealedCommit,
 } from '../../shared/mls/index.js';
-import type {
-  NotificationOf,
-  RequestName,
-  RequestOf,
-  ResponseOf,
-} from '../../shared/protocol/index.js';
+import type { NotificationOf } from '../../shared/protocol/index.js';
 import { Emitter } from '../util/Emitter.js';
 import { createLogger, errorName } from '../util/logger.js';
 import { CHAT_MAX_CHARS, decodeApp, encodeApp, type AppMessage } from './mlsAppMessage.js';
+import {
+  catchUp,
+  codeOf,
+  joinGroup,
+  MlsSessionError,
+  resync,
+  submitCommit,
+  type MlsRequest,
+} from './mlsEntry.js';
+import { groupRoster, queueEntry, type MlsRosterEntry } from './mlsRoster.js';
+
+export { MlsSessionError, type MlsRequest, type MlsRosterEntry };
 
 const log = createLogger('MlsSession');
 
 const TICK_MS = 50;
 const HEARTBEAT_MS = 10_000;
 const LIVENESS_MS = 30_000;
-/** Attempts at winning an epoch (join, resync) before giving up. */
-const MAX_ATTEMPTS = 12;
-const GROUP_ID_BYTES = 16;
-
-type MlsRequestName = Extract<RequestName, `mls${string}`>;
-export type MlsRequest = <K extends MlsRequestName>(
-  name: K,
-  request: RequestOf<K>,
-) => Promise<ResponseOf<K>>;
-
 export interface MlsSessionConfig {
   readonly roomId: string;
   readonly selfPeerId: string;
@@ -70,17 +64,6 @@ export interface MlsSinks {
   removeReceiverKey(kid: number, peerId: string | null): void;
 }
 
-export interface MlsRosterEntry {
-  readonly peerId: string;
-  readonly displayName: string;
-  /** The member's Ed25519 identity key (its MLS leaf signature key). */
-  readonly identityKey: Uint8Array;
-  /** ~100-bit per-person fingerprint of `identityKey`. */
-  readonly fingerprint: RoomCode;
-  readonly leafIndex: number;
-  readonly self: boolean;
-}
-
 export interface MlsChatMessage {
   readonly from: string;
   readonly text: string;
@@ -97,27 +80,6 @@ type Events = {
   warning: [code: MlsWarningCode, peerId: string | null];
   localKid: [kid: number];
 };
-
-export class MlsSessionError extends Error {
-  override readonly name = 'MlsSessionError';
-  constructor(
-    readonly code: 'JOIN_FAILED' | 'NOT_JOINED' | 'CHAT_TOO_LONG' | 'CLOSED',
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function codeOf(err: unknown): string | undefined {
-  const c = (err as { code?: unknown } | null)?.code;
-  return typeof c === 'string' ? c : undefined;
-}
-
-function queueEntry(r: MlsRosterEntry): QueueEntry {
-  let hex = '';
-  for (const b of r.identityKey) hex += b.toString(16).padStart(2, '0');
-  return { leafIndex: r.leafIndex, key: `${r.peerId}/${hex}` };
-}
 
 export class MlsSession extends Emitter<Events> {
   private member: GroupMember | null = null;
@@ -136,7 +98,7 @@ export class MlsSession extends Emitter<Events> {
   private readonly heartbeatMs: number;
 
   constructor(
-    private readonly config: MlsSessionConfig,
+    config: MlsSessionConfig,
     private readonly sinks: MlsSinks,
   ) {
     super();
@@ -255,50 +217,8 @@ export class MlsSession extends Emitter<Events> {
   }
 
   private async join(): Promise<void> {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const gi = await this.sinks.request('mlsGroupInfo', {});
-      if (gi.groupInfo === null) {
-        const member = await GroupMember.create(
-          this.memberConfig,
-          crypto.getRandomValues(new Uint8Array(GROUP_ID_BYTES)),
-        );
-        try {
-          await this.sinks.request('mlsCreateGroup', {
-            roomPublicKey: deriveEnvelopeKeys(this.config.roomSecret, this.config.roomId).publicKey,
-            groupInfo: await member.groupInfo(),
-          });
-        } catch (err) {
-          if (codeOf(err) === 'GROUP_EXISTS') continue;
-          throw err;
-        }
-        this.member = member;
-        return this.enterEpoch();
-      }
-      const { member, commit } = await GroupMember.joinExternal(this.memberConfig, gi.groupInfo);
-      if (await this.submit(commit)) {
-        member.confirm();
-        this.member = member;
-        return this.enterEpoch();
-      }
-    }
-    throw new MlsSessionError('JOIN_FAILED', 'never won an epoch to join');
-  }
-
-  /** Sends a commit to the sequencer; false when another commit won the epoch. */
-  private async submit(c: SealedCommit): Promise<boolean> {
-    try {
-      await this.sinks.request('mlsCommit', {
-        baseEpoch: Number(c.baseEpoch),
-        commit: c.commit,
-        groupInfo: c.groupInfo,
-        welcome: c.welcome,
-      });
-      return true;
-    } catch (err) {
-      const code = codeOf(err);
-      if (code === 'STALE_EPOCH' || code === 'FUTURE_EPOCH') return false;
-      throw err;
-    }
+    this.member = await joinGroup(this.memberConfig, this.sinks.request);
+    await this.enterEpoch();
   }
 
   private async processCommit(envelope: Uint8Array, from: string): Promise<void> {
@@ -337,34 +257,13 @@ export class MlsSession extends Emitter<Events> {
     if (app.t === 'chat') this.emit('chat', { from: from.peerId, text: app.text, at: Date.now() });
   }
 
-  /**
-   * Behind the room (we missed commits): process the commits the server logged since our epoch,
-   * each verified by MLS as if it had been delivered live, so nobody else has anything to do. When
-   * the log no longer reaches back, or a logged commit does not take us forward, resync.
-   */
+  /** Behind the room (we missed commits): catch up from the server's log, else resync. */
   private async catchUp(): Promise<void> {
     const member = this.member;
     if (member === null) return;
-    let missed: ResponseOf<'mlsCommitsSince'> = { epoch: null, commits: [] };
-    try {
-      missed = await this.sinks.request('mlsCommitsSince', { epoch: Number(member.epoch) });
-    } catch (err) {
-      log.debug('commit log unavailable', { error: errorName(err) });
-    }
-    for (const envelope of missed.commits) {
-      let out;
-      try {
-        out = await member.process(envelope);
-      } catch (err) {
-        log.debug('logged commit refused', { error: errorName(err) });
-        break;
-      }
-      if (out.kind === 'removed') return this.rejoin();
-      if (out.kind !== 'advanced') break; // the log does not start at our epoch
-      await this.enterEpoch();
-    }
-    if (missed.epoch !== null && member.epoch >= BigInt(missed.epoch)) return;
-    await this.resync();
+    const outcome = await catchUp(member, this.sinks.request, () => this.enterEpoch());
+    if (outcome === 'removed') await this.rejoin();
+    else if (outcome === 'behind') await this.resync();
   }
 
   /** Replaces our leaf by an external commit from the latest GroupInfo. */
@@ -372,18 +271,7 @@ export class MlsSession extends Emitter<Events> {
     const member = this.member;
     if (member === null) return;
     this.warn('RESYNC', null);
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const gi = await this.sinks.request('mlsGroupInfo', {});
-      if (gi.groupInfo === null || gi.epoch === null) return;
-      if (BigInt(gi.epoch) <= member.epoch && attempt > 0) return; // caught up meanwhile
-      const c = await member.resync(gi.groupInfo);
-      if (await this.submit(c)) {
-        member.confirm();
-        return this.enterEpoch();
-      }
-      member.discard();
-    }
-    throw new MlsSessionError('JOIN_FAILED', 'resync never won an epoch');
+    if (await resync(member, this.sinks.request)) await this.enterEpoch();
   }
 
   /** Removed while still connected (a liveness misfire): join again as a new member. */
@@ -398,20 +286,7 @@ export class MlsSession extends Emitter<Events> {
   private async enterEpoch(): Promise<void> {
     const member = this.member!;
     const now = Date.now();
-    this.roster = member.members().flatMap((m) => {
-      const claims = decodeCredential(m.identity);
-      if (claims === null || m.signaturePublicKey.length !== 32) return [];
-      return [
-        {
-          peerId: claims.peerId,
-          displayName: claims.displayName,
-          identityKey: m.signaturePublicKey,
-          fingerprint: identityFingerprint(m.signaturePublicKey),
-          leafIndex: m.leafIndex,
-          self: m.leafIndex === member.leafIndex,
-        },
-      ];
-    });
+    this.roster = groupRoster(member);
     const owners = new Map(this.roster.map((r) => [r.leafIndex, r.peerId]));
     const leaves = member.members().map((m) => m.leafIndex);
     const base = await member.sframeBaseKey();
@@ -476,7 +351,7 @@ export class MlsSession extends Emitter<Events> {
     let accepted = false;
     try {
       const c = await member.commit({ remove: changes.remove });
-      accepted = await this.submit(c);
+      accepted = await submitCommit(this.sinks.request, c);
     } catch (err) {
       this.warn('COMMIT_FAILED', err);
     }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { identityFingerprint } from '../../../shared/mls/index.js';
 import { CallModel } from '../../../web/call/CallModel.js';
-import type { MlsRosterEntry } from '../../../web/call/MlsSession.js';
+import type { MlsRosterEntry } from '../../../web/call/mlsRoster.js';
 import { applyMlsRoster } from '../../../web/call/mlsRoster.js';
 import { VerifiedContacts } from '../../../web/identity/VerifiedContacts.js';
 
