@@ -3,8 +3,8 @@
 // *pending* until the server's sequencer accepted it (the sequencer takes the first commit per
 // epoch; a refused committer discards its pending state and processes the winner instead).
 //
-// Joining: by external commit from the sealed GroupInfo the server keeps (`joinExternal`), or by
-// Welcome after a member added our KeyPackage (`WelcomeJoiner`). Leaving members are removed by
+// Joining: by external commit from the sealed GroupInfo the server keeps (`joinExternal`,
+// externalCommit.ts), or by Welcome after a member added our KeyPackage (WelcomeJoiner.ts). Leaving members are removed by
 // a member's commit (`commit({ remove })`). A member that missed a commit resyncs by an external
 // commit that replaces its own leaf (`resync`, RFC 9420 §12.4.3.2).
 
@@ -14,55 +14,24 @@ import {
   createCommit,
   createGroup,
   createGroupInfoWithExternalPubAndRatchetTree,
-  defaultCapabilities,
-  defaultLifetime,
   emptyPskIndex,
-  generateKeyPackageWithKey,
-  joinGroup,
-  joinGroupExternal,
   processMessage,
-  type CiphersuiteImpl,
   type ClientState,
-  type GroupInfo,
-  type KeyPackage,
-  type PrivateKeyPackage,
   type Proposal,
 } from 'ts-mls';
-// Not re-exported from the package root; the package's `./*.js` export map makes it public.
-import { ratchetTreeFromExtension } from 'ts-mls/groupInfo.js';
-import { ed25519 } from '@noble/curves/ed25519.js';
-import { equalBytes } from '@noble/curves/utils.js';
 import { appSignedContent, decodeAppPayload, encodeAppPayload } from './appPayload.js';
 import { openMessage, sealMessage } from './codec.js';
-import { deriveEnvelopeKeys, type EnvelopeKeys } from './envelope.js';
 import { MlsLayerError } from './errors.js';
+import { externalCommit, type SealedCommit } from './externalCommit.js';
+import {
+  keyPackage,
+  makeIdentity,
+  mlsRejected,
+  type Identity,
+  type MemberConfig,
+} from './memberIdentity.js';
 import { roomCodeFromAuthenticator, type RoomCode } from './roomCode.js';
 import { exportSFrameBaseKey, MAX_LEAF_INDEX } from './sframeKeys.js';
-import { DEFAULT_CHOICE, suiteImpl, type SuiteChoice } from './suite.js';
-
-export interface MemberConfig {
-  readonly roomId: string;
-  /** The 32-byte room secret from the link's fragment. */
-  readonly roomSecret: Uint8Array;
-  /** Public identity bytes for the MLS basic credential (never logged). */
-  readonly identity: Uint8Array;
-  /**
-   * The 32-byte Ed25519 seed of the person's long-term identity key, used as the MLS signature key
-   * so the leaf's signature public key *is* the identity key (what people verify). Omitted: a fresh
-   * key for this call.
-   */
-  readonly signatureSeed?: Uint8Array;
-  readonly suite?: SuiteChoice;
-}
-
-/** What a committer hands to the sequencer: the commit and the GroupInfo of the epoch it makes. */
-export interface SealedCommit {
-  readonly baseEpoch: bigint;
-  readonly commit: Uint8Array;
-  readonly groupInfo: Uint8Array;
-  /** For members added by KeyPackage; null when the commit adds nobody. */
-  readonly welcome: Uint8Array | null;
-}
 
 export type ProcessOutcome =
   | { readonly kind: 'advanced'; readonly epoch: bigint }
@@ -75,159 +44,6 @@ export interface MemberInfo {
   readonly identity: Uint8Array;
   /** The leaf's MLS signature public key (what per-person fingerprints are made of). */
   readonly signaturePublicKey: Uint8Array;
-}
-
-interface Identity {
-  readonly keys: EnvelopeKeys;
-  readonly impl: CiphersuiteImpl;
-  readonly cfg: MemberConfig;
-  readonly signature: { signKey: Uint8Array; publicKey: Uint8Array };
-}
-
-async function makeIdentity(cfg: MemberConfig): Promise<Identity> {
-  const impl = await suiteImpl(cfg.suite ?? DEFAULT_CHOICE);
-  return {
-    keys: deriveEnvelopeKeys(cfg.roomSecret, cfg.roomId),
-    impl,
-    cfg,
-    signature: await signatureKeys(cfg, impl),
-  };
-}
-
-async function signatureKeys(
-  cfg: MemberConfig,
-  impl: CiphersuiteImpl,
-): Promise<{ signKey: Uint8Array; publicKey: Uint8Array }> {
-  if (cfg.signatureSeed === undefined) return impl.signature.keygen();
-  if (!(cfg.signatureSeed instanceof Uint8Array) || cfg.signatureSeed.length !== 32)
-    throw new MlsLayerError('BAD_INPUT', 'signature seed must be 32 bytes');
-  if (impl.name.endsWith('_Ed25519') === false)
-    throw new MlsLayerError('BAD_INPUT', 'an identity seed needs an Ed25519 suite');
-  const signKey = new Uint8Array(cfg.signatureSeed);
-  return { signKey, publicKey: ed25519.getPublicKey(signKey) };
-}
-
-async function keyPackage(
-  id: Identity,
-): Promise<{ publicPackage: KeyPackage; privatePackage: PrivateKeyPackage }> {
-  return generateKeyPackageWithKey(
-    { credentialType: 'basic', identity: id.cfg.identity },
-    defaultCapabilities(),
-    defaultLifetime,
-    [],
-    id.signature,
-    id.impl,
-  );
-}
-
-function mlsRejected(e: unknown): never {
-  if (e instanceof MlsLayerError) throw e;
-  // ts-mls messages name the failed check, never secrets; keep only the class and the check.
-  const what = e instanceof Error ? `${e.name}: ${e.message}` : 'unknown error';
-  throw new MlsLayerError('MLS_REJECTED', `ts-mls refused the message (${what})`);
-}
-
-/** True when the GroupInfo's ratchet tree still has a leaf with this signature key. */
-function hasLeafWithKey(groupInfo: GroupInfo, signaturePublicKey: Uint8Array): boolean {
-  let tree;
-  try {
-    tree = ratchetTreeFromExtension(groupInfo);
-  } catch (e) {
-    mlsRejected(e);
-  }
-  return (tree ?? []).some(
-    (n) => n?.nodeType === 'leaf' && equalBytes(n.leaf.signaturePublicKey, signaturePublicKey),
-  );
-}
-
-/**
- * An external commit (join, or resync replacing our old leaf) from a sealed GroupInfo.
- *
- * A resync only asks ts-mls to replace our leaf when the tree still has it: ts-mls 1.6.4 looks the
- * old leaf up by signature key and, when it is gone (a commit we missed removed us, e.g. for
- * liveness), calls removeLeafNode(-1), which never returns and freezes the event loop. A member
- * removed while away therefore joins afresh, which is what a resync must achieve anyway.
- */
-async function externalCommit(
-  id: Identity,
-  groupInfoEnvelope: Uint8Array,
-  resync: boolean,
-): Promise<{ state: ClientState; commit: SealedCommit }> {
-  const { message } = openMessage(id.keys, groupInfoEnvelope);
-  if (message.wireformat !== 'mls_group_info')
-    throw new MlsLayerError('ENVELOPE_MALFORMED', 'not a GroupInfo');
-  const replaceOwnLeaf = resync && hasLeafWithKey(message.groupInfo, id.signature.publicKey);
-  const kp = await keyPackage(id);
-  let joined;
-  try {
-    joined = await joinGroupExternal(
-      message.groupInfo,
-      kp.publicPackage,
-      kp.privatePackage,
-      replaceOwnLeaf,
-      id.impl,
-    );
-  } catch (e) {
-    mlsRejected(e);
-  }
-  const state = joined.newState;
-  if (state.privatePath.leafIndex > MAX_LEAF_INDEX)
-    throw new MlsLayerError('KID_RANGE', 'group grew past the KID layout');
-  const baseEpoch = message.groupInfo.groupContext.epoch;
-  const gi = await createGroupInfoWithExternalPubAndRatchetTree(state, [], id.impl);
-  return {
-    state,
-    commit: {
-      baseEpoch,
-      commit: sealMessage(id.keys, 'commit', baseEpoch, {
-        wireformat: 'mls_public_message',
-        publicMessage: joined.publicMessage,
-      }),
-      groupInfo: sealMessage(id.keys, 'groupInfo', baseEpoch + 1n, {
-        wireformat: 'mls_group_info',
-        groupInfo: gi,
-      }),
-      welcome: null,
-    },
-  };
-}
-
-/** A newcomer waiting for a Welcome: its KeyPackage is what a member adds. */
-export class WelcomeJoiner {
-  private constructor(
-    private readonly id: Identity,
-    private readonly kp: { publicPackage: KeyPackage; privatePackage: PrivateKeyPackage },
-    /** The sealed KeyPackage to hand to a member (via the relay). */
-    readonly keyPackage: Uint8Array,
-  ) {}
-
-  static async create(cfg: MemberConfig): Promise<WelcomeJoiner> {
-    const id = await makeIdentity(cfg);
-    const kp = await keyPackage(id);
-    const sealed = sealMessage(id.keys, 'keyPackage', 0n, {
-      wireformat: 'mls_key_package',
-      keyPackage: kp.publicPackage,
-    });
-    return new WelcomeJoiner(id, kp, sealed);
-  }
-
-  async join(welcomeEnvelope: Uint8Array): Promise<GroupMember> {
-    const { message } = openMessage(this.id.keys, welcomeEnvelope);
-    if (message.wireformat !== 'mls_welcome')
-      throw new MlsLayerError('ENVELOPE_MALFORMED', 'not a Welcome');
-    try {
-      const state = await joinGroup(
-        message.welcome,
-        this.kp.publicPackage,
-        this.kp.privatePackage,
-        emptyPskIndex,
-        this.id.impl,
-      );
-      return new GroupMember(this.id, state);
-    } catch (e) {
-      mlsRejected(e);
-    }
-  }
 }
 
 export class GroupMember {

@@ -7,8 +7,11 @@ export { deriveEnvelopeKeys, sealEnvelope, openEnvelope, ROOM_SECRET_LENGTH } fr
 export type { EnvelopeKeys, OpenedEnvelope } from './envelope.js';
 export { readHeader, verifyEnvelopeSignature, EnvelopeKind } from './envelopeHeader.js';
 export type { EnvelopeHeader, EnvelopeKindName } from './envelopeHeader.js';
-export { GroupMember, WelcomeJoiner } from './GroupMember.js';
-export type { MemberConfig, SealedCommit, ProcessOutcome, MemberInfo } from './GroupMember.js';
+export { GroupMember } from './GroupMember.js';
+export { WelcomeJoiner } from './WelcomeJoiner.js';
+export type { ProcessOutcome, MemberInfo } from './GroupMember.js';
+export type { MemberConfig } from './memberIdentity.js';
+export type { SealedCommit } from './externalCommit.js';
 export { EpochKeys, MAX_GRACE_MS, MAX_SWITCH_TIMEOUT_MS } from './EpochKeys.js';
 export type { EpochKeysOptions } from './EpochKeys.js';
 export {
