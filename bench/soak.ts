@@ -1,6 +1,7 @@
 /**
  * Soak: a churning call in real Chromium against a real SFU, for a long time, with its figures
- * printed. Not part of `npm test` or the default `npm run bench`.
+ * printed. Not part of the default `npm run bench`; `npm test` runs two minutes of it
+ * (test/e2e/media/soak.test.ts).
  *
  *   npx tsx bench/soak.ts [--minutes 30] [--report-minutes 5] [--seed N]
  *
@@ -8,18 +9,12 @@
  * decrypts everyone, stays a few seconds and leaves (its SFU objects must then be gone); every
  * few minutes one stable page loses its network for 5 s and rejoins on its own. Every report
  * period it prints the SFU's RSS and heap, the worker's RSS, open objects (/metrics and
- * mediasoup's dump()), each stable page's JS heap, stayer-to-stayer decrypt failures and the
- * longest freeze (a stayer's frames not arriving at another stayer, drop recoveries excluded).
- *
- * Reuses the e2e harness (test/e2e/harness) for the SFU, the browser and driving the app.
+ * mediasoup's dump()), each stable page's JS heap, stayer-to-stayer frames that could not be
+ * decrypted, REPLAY copies (second copies of frames already shown, which are not lost frames: see
+ * soak/sampler.ts) and the longest freeze (a stayer's frames not arriving at another stayer, drop
+ * recoveries excluded). The engine is soak/run.ts.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { launchBrowser, openPage, type PageHandle } from '../calltest/browsers/chromium.js';
-import { createRoomLink, joinCall, waitForCall } from '../calltest/app.js';
-import { ensureWebBuild, startSfu } from '../test/e2e/harness/servers.js';
-import { census, settle } from '../test/fuzz/census.js';
-import { printTable } from '../test/fuzz/seed.js';
-import { Sampler, type StablePage } from './soak/sampler.js';
+import { runSoak } from './soak/run.js';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -29,137 +24,9 @@ function arg(name: string, def: number): number {
   return v;
 }
 
-const MINUTES = arg('minutes', 30);
-const REPORT_MINUTES = arg('report-minutes', 5);
-const SEED = arg('seed', Date.now() % 2 ** 31);
-const STABLE = 3;
-/** Network drops of a stable page, this often on average. */
-const DROP_EVERY_MS = 3 * 60_000;
-const DROP_MS = 5000;
-
-/** mulberry32: seeded timings, so a run's schedule repeats. Not for anything secret. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-async function main(): Promise<void> {
-  const random = rng(SEED);
-  console.log(
-    `soak: ${MINUTES} min, report every ${REPORT_MINUTES} min, seed ${SEED} (--seed ${SEED} repeats the schedule)`,
-  );
-  ensureWebBuild();
-  const sfu = await startSfu({ env: { LOG_LEVEL: 'error' } });
-  const browser = await launchBrowser();
-  const handles: PageHandle[] = [];
-  const rows: Record<string, string | number>[] = [];
-  const counts = {
-    joins: 0,
-    joinFailures: 0,
-    leaverLeftovers: 0,
-    leaverChecksSkipped: 0,
-    drops: 0,
-  };
-  try {
-    const first = await openPage(browser);
-    handles.push(first);
-    const link = await createRoomLink(first.page, sfu.url);
-    const stable: StablePage[] = [];
-    for (let i = 0; i < STABLE; i++) {
-      const h = i === 0 ? first : await openPage(browser);
-      if (i > 0) handles.push(h);
-      await joinCall(h.page, link, `Stable ${i + 1}`);
-      stable.push({
-        name: `s${i + 1}`,
-        page: h.page,
-        cdp: await h.context.newCDPSession(h.page),
-        peerIds: new Set(),
-        recoveringUntil: 0,
-      });
-    }
-    for (const s of stable) await waitForCall(s.page, STABLE - 1, 90_000);
-    const steady = await census(sfu.sfu);
-    const sampler = new Sampler(stable);
-    const start = Date.now();
-    const end = start + MINUTES * 60_000;
-    let nextReport = start + REPORT_MINUTES * 60_000;
-    let nextJoin = start + 10_000 + random() * 10_000;
-    let nextDrop = start + DROP_EVERY_MS * (0.5 + random());
-    let churn: Promise<void> | null = null;
-
-    let lastReportAt = start;
-    const report = async (): Promise<void> => {
-      lastReportAt = Date.now();
-      const row = {
-        minute: ((Date.now() - start) / 60_000).toFixed(1),
-        ...(await sampler.report(sfu)),
-        ...counts,
-      };
-      rows.push(row);
-      printTable(`soak after ${row.minute} min`, [row]);
-    };
-
-    const churnOnce = async (): Promise<void> => {
-      const h = await openPage(browser);
-      try {
-        await joinCall(h.page, link, 'Visitor');
-        await waitForCall(h.page, STABLE, 60_000);
-        counts.joins++;
-        await h.page.waitForTimeout(3000 + random() * 5000);
-      } catch {
-        counts.joinFailures++;
-      } finally {
-        await h.close().catch(() => undefined);
-      }
-      // Everything the leaver had on the SFU is gone again (not judged while a drop recovers).
-      const after = await settle(sfu.sfu, steady, 15_000);
-      if (stable.some((s) => s.recoveringUntil > Date.now())) counts.leaverChecksSkipped++;
-      else if (JSON.stringify(after) !== JSON.stringify(steady)) counts.leaverLeftovers++;
-    };
-
-    while (Date.now() < end) {
-      const now = Date.now();
-      if (churn === null && now >= nextJoin) {
-        churn = churnOnce().finally(() => {
-          churn = null;
-          nextJoin = Date.now() + 10_000 + random() * 10_000;
-        });
-      }
-      if (now >= nextDrop) {
-        const victim = stable[Math.floor(random() * STABLE)]!;
-        counts.drops++;
-        victim.recoveringUntil = Date.now() + 60_000;
-        const ctx = victim.page.context();
-        void (async () => {
-          await ctx.setOffline(true);
-          await sleep(DROP_MS);
-          await ctx.setOffline(false);
-          await waitForCall(victim.page, STABLE - 1, 90_000).catch(() => undefined);
-          victim.recoveringUntil = Date.now() + 3000;
-        })();
-        nextDrop = now + DROP_EVERY_MS * (0.5 + random());
-      }
-      await sampler.sample();
-      if (Date.now() >= nextReport) {
-        await report();
-        nextReport += REPORT_MINUTES * 60_000;
-      }
-      await sleep(500);
-    }
-    await churn;
-    if (Date.now() - lastReportAt > 10_000) await report(); // the end, with the last churn counted
-    printTable(`soak: ${MINUTES} min, seed ${SEED}`, rows);
-  } finally {
-    for (const h of handles) await h.close().catch(() => undefined);
-    await browser.close();
-    await sfu.close();
-  }
-}
-
-await main();
+const result = await runSoak({
+  minutes: arg('minutes', 30),
+  reportMinutes: arg('report-minutes', 5),
+  seed: arg('seed', Date.now() % 2 ** 31),
+});
+console.log('soak totals', JSON.stringify({ ...result, rows: undefined }));

@@ -20,10 +20,19 @@ export interface StablePage {
 }
 
 export class Sampler {
-  /** Decrypt failures by (receiving page, sender peer id): counters restart on a rejoin. */
-  private readonly failures = new Map<string, number>();
-  /** The same, by drop reason (UNKNOWN_KID, AUTH_FAILED, …). */
-  private readonly reasons = new Map<string, Readonly<Record<string, number>>>();
+  /**
+   * Decrypt failures by (receiving page and its peer id, sender peer id) and reason (UNKNOWN_KID,
+   * REPLAY, …), summed over the page's counters restarting (a rejoin, a new consumer).
+   */
+  private readonly reasons = new Map<string, Record<string, number>>();
+  /**
+   * The same while the receiver or the sender recovers from a network drop: a page that rejoins is
+   * a newcomer, which by design cannot decrypt frames of the epoch before its join (UNKNOWN_KID
+   * until the senders switch, ≤ 1 s). Printed, not counted as lost.
+   */
+  private readonly recoveryReasons = new Map<string, Record<string, number>>();
+  /** The counters last read, per key, to tell a restart (a smaller value) from growth. */
+  private readonly lastRead = new Map<string, Readonly<Record<string, number>>>();
   /** Longest gap in a stayer's frames seen by another stayer, since the last report. */
   longestFreezeMs = 0;
   /** Stayer → stayer failures summed at the last report, to print the growth per period. */
@@ -44,26 +53,54 @@ export class Sampler {
       for (const s of d.senders) {
         const sender = this.pages.find((p) => p.peerIds.has(s.peerId));
         if (!sender) continue; // a joiner
-        this.failures.set(`${receiver.name}\u0000${s.peerId}`, s.failures);
-        this.reasons.set(`${receiver.name}\u0000${s.peerId}`, s.failuresByReason);
         const recovering = receiver.recoveringUntil > now || sender.recoveringUntil > now;
+        const key = `${receiver.name}\u0000${d.selfPeerId}\u0000${s.peerId}`;
+        this.count(key, s.failuresByReason, recovering);
         if (!recovering && s.msSinceLastFrame !== null)
           this.longestFreezeMs = Math.max(this.longestFreezeMs, s.msSinceLastFrame);
       }
     }
   }
 
-  /** Stayer → stayer decrypt failures since the start. */
+  private count(key: string, now: Readonly<Record<string, number>>, recovering: boolean): void {
+    const last = this.lastRead.get(key) ?? {};
+    const into = recovering ? this.recoveryReasons : this.reasons;
+    const sum = into.get(key) ?? {};
+    for (const [reason, v] of Object.entries(now)) {
+      const before = last[reason] ?? 0;
+      // a counter that went down restarted: all of `v` is new
+      sum[reason] = (sum[reason] ?? 0) + (v >= before ? v - before : v);
+    }
+    into.set(key, sum);
+    this.lastRead.set(key, { ...now });
+  }
+
+  /**
+   * Stayer → stayer frames that could not be decrypted since the start: every drop but REPLAY.
+   * A REPLAY drop is a second copy of a frame already decrypted and shown: Chromium can hand a
+   * frame to the receive transform again when a late retransmission completes it once more
+   * (w3c/webrtc-encoded-transform#310, crbug 40682672), and the replay window drops the copy.
+   */
   stayerFailures(): number {
+    return this.byReason(false);
+  }
+
+  /** Stayer → stayer REPLAY copies since the start (not lost frames: see stayerFailures). */
+  replayCopies(): number {
+    return this.byReason(true);
+  }
+
+  private byReason(replay: boolean): number {
     let n = 0;
-    for (const v of this.failures.values()) n += v;
+    for (const r of this.reasons.values())
+      for (const [k, v] of Object.entries(r)) if ((k === 'REPLAY') === replay) n += v;
     return n;
   }
 
   /** Stayer → stayer failures since the start, by reason, e.g. "UNKNOWN_KID:12 REPLAY:1". */
-  private reasonSummary(): string {
+  private reasonSummary(reasons = this.reasons): string {
     const sum = new Map<string, number>();
-    for (const r of this.reasons.values())
+    for (const r of reasons.values())
       for (const [k, v] of Object.entries(r)) sum.set(k, (sum.get(k) ?? 0) + v);
     return [...sum].map(([k, v]) => `${k}:${v}`).join(' ') || '-';
   }
@@ -87,8 +124,10 @@ export class Sampler {
       msHandlers: c.msHandlers,
       pageHeapsMB: heaps.join(' '),
       stayerDecryptFailures: `${failures} (+${failures - this.failuresAtReport})`,
+      replayCopies: this.replayCopies(),
       longestFreezeMs: this.longestFreezeMs,
       failureReasons: this.reasonSummary(),
+      whileRecovering: this.reasonSummary(this.recoveryReasons),
     };
     this.failuresAtReport = failures;
     this.longestFreezeMs = 0;
