@@ -102,7 +102,12 @@ export class Sampler {
     const sum = new Map<string, number>();
     for (const r of reasons.values())
       for (const [k, v] of Object.entries(r)) sum.set(k, (sum.get(k) ?? 0) + v);
-    return [...sum].map(([k, v]) => `${k}:${v}`).join(' ') || '-';
+    return (
+      [...sum]
+        .filter(([, v]) => v > 0)
+        .map(([k, v]) => `${k}:${v}`)
+        .join(' ') || '-'
+    );
   }
 
   async report(sfu: TestSfu): Promise<Record<string, string | number>> {
