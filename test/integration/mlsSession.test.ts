@@ -116,7 +116,7 @@ class Person {
 
 async function person(
   name: string,
-  options: { livenessMs?: number; heartbeatMs?: number } = {},
+  options: { livenessMs?: number; heartbeatMs?: number; roomSecret?: Uint8Array } = {},
 ): Promise<Person> {
   const client = await TestClient.connect(sfu);
   const p = new Person(name, client);
@@ -237,6 +237,18 @@ describe('MlsSession over a real SFU', () => {
       expect(new Set([a, b, c].map((p) => p.session.roomCode()!.full)).size).toBe(1);
       expect(await b.opens(await c.encrypt())).toBe(c.peerId);
     });
+
+  it('a link with another secret cannot join: LINK_MISMATCH, and the group is unchanged', async () => {
+    const a = await person('alice');
+    const before = await quiet([a]);
+    const err = await person('mallory', { roomSecret: randomBytes(32) }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ name: 'MlsSessionError', code: 'LINK_MISMATCH' });
+    expect(a.session.epoch).toBe(before);
+    expect(a.session.members).toHaveLength(1);
+  });
 
   it('removes a member that stops answering while the server says nothing', async () => {
     const a = await person('alice', { livenessMs: 1500, heartbeatMs: 300 });

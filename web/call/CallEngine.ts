@@ -10,6 +10,7 @@ import type { TransformMode } from '../e2ee/support.js';
 import { createLogger, errorName } from '../util/logger.js';
 import { CallAttempt, type LocalTrack } from './CallAttempt.js';
 import { CallModel, newChatId } from './CallModel.js';
+import { MlsSessionError } from './mlsEntry.js';
 import { parseIdentityQr } from '../../shared/mls/identityQr.js';
 import { equalBytes } from '../../shared/sframe/bytes.js';
 import { scanQrCode } from '../identity/QrScanner.js';
@@ -22,7 +23,7 @@ const log = createLogger('CallEngine');
 
 const RETRY_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
 
-export type JoinFailure = 'unreachable' | 'room-full' | 'rejected' | 'internal';
+export type JoinFailure = 'unreachable' | 'room-full' | 'rejected' | 'link-mismatch' | 'internal';
 
 export class JoinError extends Error {
   override readonly name = 'JoinError';
@@ -324,6 +325,8 @@ function toJoinError(err: unknown): JoinError {
     if (err.code === 'ROOM_FULL') return new JoinError('room-full', err.message);
     return new JoinError('rejected', err.message);
   }
+  if (err instanceof MlsSessionError && err.code === 'LINK_MISMATCH')
+    return new JoinError('link-mismatch', err.message);
   return new JoinError('internal', err instanceof Error ? err.message : 'join failed');
 }
 

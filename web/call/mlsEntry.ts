@@ -29,7 +29,7 @@ export type MlsRequest = <K extends MlsRequestName>(
 export class MlsSessionError extends Error {
   override readonly name = 'MlsSessionError';
   constructor(
-    readonly code: 'JOIN_FAILED' | 'NOT_JOINED' | 'CHAT_TOO_LONG' | 'CLOSED',
+    readonly code: 'JOIN_FAILED' | 'LINK_MISMATCH' | 'NOT_JOINED' | 'CHAT_TOO_LONG' | 'CLOSED',
     message: string,
   ) {
     super(message);
@@ -61,13 +61,31 @@ export async function joinGroup(cfg: MemberConfig, request: MlsRequest): Promise
       }
       return member;
     }
-    const { member, commit } = await GroupMember.joinExternal(cfg, gi.groupInfo);
+    const { member, commit } = await externalJoin(cfg, gi.groupInfo);
     if (await submitCommit(request, commit)) {
       member.confirm();
       return member;
     }
   }
   throw new MlsSessionError('JOIN_FAILED', 'never won an epoch to join');
+}
+
+/**
+ * An external join. A GroupInfo that does not open under our link's keys was sealed by someone
+ * holding another secret: our link's secret is not the one this room's group was made with (a
+ * damaged link of the right length, or a group made first under this room id by someone else).
+ */
+async function externalJoin(
+  cfg: MemberConfig,
+  groupInfo: Uint8Array,
+): Promise<Awaited<ReturnType<typeof GroupMember.joinExternal>>> {
+  try {
+    return await GroupMember.joinExternal(cfg, groupInfo);
+  } catch (err) {
+    if (codeOf(err) === 'ENVELOPE_AUTH_FAILED')
+      throw new MlsSessionError('LINK_MISMATCH', 'the room was made with another link secret');
+    throw err;
+  }
 }
 
 /** Sends a commit to the sequencer; false when another commit won the epoch. */

@@ -49,7 +49,8 @@ export function mediaProblemCopy(
   }
 }
 
-export type JoinProblem = 'unreachable' | 'room-full' | 'rejected' | 'unsupported' | 'internal';
+export type JoinProblem =
+  'unreachable' | 'room-full' | 'rejected' | 'link-mismatch' | 'unsupported' | 'internal';
 
 export function joinProblemCopy(problem: JoinProblem, detail?: string): Explanation {
   switch (problem) {
@@ -64,6 +65,12 @@ export function joinProblemCopy(problem: JoinProblem, detail?: string): Explanat
         code: 'room-full',
         title: 'This call is full',
         body: `The call has reached its participant limit${detail ? ` (${detail})` : ''}. Try again later.`,
+      };
+    case 'link-mismatch':
+      return {
+        code: 'link-secret-mismatch',
+        title: 'This link does not open this call',
+        body: 'The secret at the end of your link is not the one this call was started with, so nothing of the call can be opened with it. Ask for the invite link again. If it is exactly the link you were sent, someone else started a call under this room’s address first: start a new call and share its link.',
       };
     case 'unsupported':
       return NO_TRANSFORMS;

@@ -1,5 +1,6 @@
-// Refusal, seen from the server: a page whose link lacks the room secret, and a browser without
-// encoded transforms (so frames could not be encrypted), never send media. The UI refusals
+// Refusal, seen from the server: a page whose link lacks the room secret, a browser without
+// encoded transforms (so frames could not be encrypted), and a page whose link carries another
+// secret never send media. The UI refusals
 // themselves are covered by uiStates.test.ts; here the SFU's own records are the witness: the
 // producer tap shows no producer from them, and the server never logs them joining.
 import { describe, expect, it } from 'vitest';
@@ -86,5 +87,19 @@ describe('pages that cannot encrypt never send media', () => {
     expect(await carol.page.locator('[data-test=join]').isDisabled()).toBe(true);
     expect(joinsLogged()).toBe(1);
     expect(call.sfu.producers().filter((p) => p.peerId !== alice.peerId)).toEqual([]);
+  });
+
+  it('a link with another secret of the right form: refused with a clear reason, no producer', async () => {
+    const dave = await cast.person('Dave', 'yellow');
+    const other = 'B'.repeat(42) + 'A'; // 32 bytes, canonical base64url, not this room's secret
+    await tryToJoin(dave, `${link.slice(0, link.lastIndexOf('/'))}/${other}`);
+    // He reaches the server (it cannot tell a wrong secret), but cannot open the room's GroupInfo.
+    await dave.page
+      .locator('[data-test=alert][data-code=link-secret-mismatch]')
+      .waitFor({ timeout: 30_000 });
+    expect(joinsLogged()).toBe(2);
+    expect(call.sfu.producers().filter((p) => p.peerId !== alice.peerId)).toEqual([]);
+    // back on the form, with no engine left running
+    expect(await dave.page.evaluate(() => window.__blindcall?.phase)).toBe('idle');
   });
 });
