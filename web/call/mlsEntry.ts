@@ -14,7 +14,7 @@ import {
 import type { RequestName, RequestOf, ResponseOf } from '../../shared/protocol/index.js';
 import { createLogger, errorName } from '../util/logger.js';
 
-const log = createLogger('MlsSession');
+const log = createLogger('mlsEntry');
 
 /** Attempts at winning an epoch (join, resync) before giving up. */
 const MAX_ATTEMPTS = 12;
