@@ -4,10 +4,14 @@
 // - Receivers install an epoch's keys as soon as the member processed its commit (`install`).
 // - The sender keeps sending on the old epoch until every member is ready (`markAllReady`, the
 //   server's signal once all members acknowledged the epoch) or `switchTimeoutMs` (<= 1 s) passed.
-// - The previous epoch is kept for `graceMs` (<= 5 s) after the new one was installed, for frames
-//   still in flight, then erased (keys removed from the context, base key wiped).
-// - Only one previous epoch is kept: a third epoch erases the oldest at once; if the sender was
-//   still on it, the sender moves to the newest epoch immediately (rapid churn beats the wait).
+// - A previous epoch is kept for `graceMs` (<= 5 s) after its successor was installed, for frames
+//   still in flight, then erased (keys removed from the context, base key wiped). Each previous
+//   epoch keeps its own grace: two commits in quick succession must not erase the epoch a slower
+//   member was still sending on a moment ago (its in-flight frames would be lost).
+// - At most MAX_PREVIOUS_EPOCHS previous epochs are kept: one more erases the oldest at once; if
+//   the sender was still on it, the sender moves to the newest epoch immediately (rapid churn
+//   beats the wait). The sender's switch timer is armed by the first pending epoch and not pushed
+//   back by later ones, so a steady stream of commits cannot keep it on an old epoch beyond 1 s.
 // - An epoch at or below the highest one ever installed is refused with EPOCH_ERASED, whatever a
 //   relay replays, so an erased epoch can never come back and a replay window never restarts.
 //
@@ -20,6 +24,11 @@ import { makeMlsKid } from './sframeKeys.js';
 
 export const MAX_SWITCH_TIMEOUT_MS = 1000;
 export const MAX_GRACE_MS = 5000;
+/**
+ * Previous epochs held besides the current one. With the 4 epoch bits of the KID (16 values), 1 +
+ * 3 held epochs can never share a KID.
+ */
+export const MAX_PREVIOUS_EPOCHS = 3;
 
 export interface EpochKeysOptions {
   readonly switchTimeoutMs?: number;
@@ -42,7 +51,8 @@ export class EpochKeys {
   private readonly switchTimeoutMs: number;
   private readonly graceMs: number;
   private current: InstalledEpoch | null = null;
-  private previous: InstalledEpoch | null = null;
+  /** Previous epochs, newest first, each until its `eraseAt`. */
+  private previous: InstalledEpoch[] = [];
   private highest = -1n;
   private sending: bigint | null = null;
   private switchAt: number | null = null;
@@ -67,7 +77,7 @@ export class EpochKeys {
 
   /** Epochs whose receiver keys are held, newest first. */
   installedEpochs(): bigint[] {
-    return [this.current, this.previous].filter((e) => e !== null).map((e) => e.epoch);
+    return [this.current, ...this.previous].filter((e) => e !== null).map((e) => e.epoch);
   }
 
   /**
@@ -101,15 +111,17 @@ export class EpochKeys {
       if (leaf !== ownLeaf)
         await this.ctx.addReceiverKey(makeMlsKid(leaf, epoch), baseKey, entry.owners[i]);
     let forceSwitch = this.sending === null;
-    if (this.previous !== null) {
-      if (this.sending === this.previous.epoch) forceSwitch = true;
-      this.erase(this.previous);
+    if (this.current !== null) {
+      this.current.eraseAt = now + this.graceMs;
+      this.previous.unshift(this.current);
     }
-    if (this.current !== null) this.current.eraseAt = now + this.graceMs;
-    this.previous = this.current;
     this.current = entry;
+    for (const old of this.previous.splice(MAX_PREVIOUS_EPOCHS)) {
+      if (this.sending === old.epoch) forceSwitch = true;
+      this.erase(old);
+    }
     if (forceSwitch) await this.switchSender();
-    else this.switchAt = now + this.switchTimeoutMs;
+    else this.switchAt ??= now + this.switchTimeoutMs;
   }
 
   /** Every member reported `epoch` installed: the sender may switch now. */
@@ -123,17 +135,19 @@ export class EpochKeys {
   async tick(now: number): Promise<void> {
     this.assertOpen();
     if (this.switchAt !== null && now >= this.switchAt) await this.switchSender();
-    if (this.previous !== null && now >= this.previous.eraseAt) {
-      this.erase(this.previous);
-      this.previous = null;
-    }
+    const due = this.previous.filter((e) => now >= e.eraseAt);
+    if (due.length === 0) return;
+    this.previous = this.previous.filter((e) => now < e.eraseAt);
+    // The sender is never on one of them: it switched within switchTimeoutMs <= graceMs.
+    for (const e of due) this.erase(e);
   }
 
   /** Erases every epoch (removed from the group, or leaving). Later installs must still be newer. */
   eraseAll(): void {
-    if (this.previous !== null) this.erase(this.previous);
+    for (const e of this.previous) this.erase(e);
     if (this.current !== null) this.erase(this.current);
-    this.previous = this.current = null;
+    this.previous = [];
+    this.current = null;
     this.sending = null;
     this.switchAt = null;
   }

@@ -12,7 +12,12 @@ export { WelcomeJoiner } from './WelcomeJoiner.js';
 export type { ProcessOutcome, MemberInfo } from './GroupMember.js';
 export type { MemberConfig } from './memberIdentity.js';
 export type { SealedCommit } from './externalCommit.js';
-export { EpochKeys, MAX_GRACE_MS, MAX_SWITCH_TIMEOUT_MS } from './EpochKeys.js';
+export {
+  EpochKeys,
+  MAX_GRACE_MS,
+  MAX_PREVIOUS_EPOCHS,
+  MAX_SWITCH_TIMEOUT_MS,
+} from './EpochKeys.js';
 export type { EpochKeysOptions } from './EpochKeys.js';
 export {
   makeMlsKid,

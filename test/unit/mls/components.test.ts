@@ -9,6 +9,7 @@ import {
   EpochKeys,
   Liveness,
   makeMlsKid,
+  MAX_PREVIOUS_EPOCHS,
   MlsLayerError,
   openEnvelope,
   parseMlsKid,
@@ -147,15 +148,48 @@ describe('EpochKeys switch rules', () => {
     await expect(bob.decrypt(late2)).rejects.toMatchObject({ code: 'UNKNOWN_KID' });
   });
 
-  it('a third epoch erases the oldest at once and moves a lagging sender to the newest', async () => {
+  it('two commits in quick succession: frames a slower sender sent on the oldest epoch still decrypt', async () => {
+    // Bob processes epochs 2 and 3 within 10 ms; Alice, a little behind, is still sending on
+    // epoch 1 when Bob already has 3. Her in-flight epoch-1 frame reaches Bob afterwards.
+    const { alice, bob, ka, kb } = pair();
+    const [e1, e2, e3] = [randomBytes(16), randomBytes(16), randomBytes(16)];
+    await ka.install(1n, e1, [0, 1], 0, 0);
+    await kb.install(1n, e1, [0, 1], 1, 0);
+    await kb.install(2n, e2, [0, 1], 1, 1000);
+    await kb.install(3n, e3, [0, 1], 1, 1010);
+    await ka.install(2n, e2, [0, 1], 0, 1020);
+    const inFlight = await alice.encrypt(frame);
+    await ka.install(3n, e3, [0, 1], 0, 1030);
+    expect(kb.installedEpochs()).toEqual([3n, 2n, 1n]);
+    expect((await bob.decrypt(inFlight)).plaintext).toEqual(frame);
+    // each previous epoch keeps its own grace from its successor's install
+    await kb.tick(6000);
+    expect(kb.installedEpochs()).toEqual([3n, 2n]);
+    await kb.tick(6010);
+    expect(kb.installedEpochs()).toEqual([3n]);
+  });
+
+  it('commits arriving every 100 ms do not hold the sender on an old epoch beyond 1 s', async () => {
     const { alice, ka } = pair();
     await ka.install(1n, randomBytes(16), [0, 1], 0, 0);
-    await ka.install(2n, randomBytes(16), [0, 1], 0, 10);
+    await ka.install(2n, randomBytes(16), [0, 1], 0, 100);
+    await ka.install(3n, randomBytes(16), [0, 1], 0, 200);
+    await ka.tick(1099);
     expect(ka.senderEpoch).toBe(1n);
-    await ka.install(3n, randomBytes(16), [0, 1], 0, 20);
-    expect(ka.installedEpochs()).toEqual([3n, 2n]);
+    await ka.tick(1100); // 1 s after the first pending epoch, not after the last
     expect(ka.senderEpoch).toBe(3n);
     expect(alice.senderKid).toBe(makeMlsKid(0, 3n));
+  });
+
+  it(`beyond ${MAX_PREVIOUS_EPOCHS} previous epochs the oldest is erased at once and a lagging sender moves to the newest`, async () => {
+    const { alice, ka } = pair();
+    for (let e = 1; e <= 1 + MAX_PREVIOUS_EPOCHS; e++)
+      await ka.install(BigInt(e), randomBytes(16), [0, 1], 0, e * 10);
+    expect(ka.senderEpoch).toBe(1n);
+    await ka.install(BigInt(2 + MAX_PREVIOUS_EPOCHS), randomBytes(16), [0, 1], 0, 100);
+    expect(ka.installedEpochs()).toEqual([5n, 4n, 3n, 2n]);
+    expect(ka.senderEpoch).toBe(5n);
+    expect(alice.senderKid).toBe(makeMlsKid(0, 5n));
   });
 
   it('refuses timers beyond the bounds', () => {
