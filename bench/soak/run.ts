@@ -8,7 +8,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { launchBrowser, openPage, type PageHandle } from '../../calltest/browsers/chromium.js';
-import { createRoomLink, joinCall, waitForCall } from '../../calltest/app.js';
+import { createRoomLink, diagnostics, joinCall, waitForCall } from '../../calltest/app.js';
 import { ensureWebBuild, startSfu } from '../../test/e2e/harness/servers.js';
 import { census, settle } from '../../test/fuzz/census.js';
 import { printTable } from '../../test/fuzz/seed.js';
@@ -27,6 +27,8 @@ export interface SoakResult {
   readonly rows: readonly Record<string, string | number>[];
   readonly joins: number;
   readonly joinFailures: number;
+  /** What each failed visitor's page showed when it gave up (phase and its view of each sender). */
+  readonly joinFailureReasons: readonly string[];
   /** Leavers whose SFU objects were not all gone again within 15 s. */
   readonly leaverLeftovers: number;
   /** Leaver checks not judged because a stable page was recovering from a drop. */
@@ -40,6 +42,12 @@ export interface SoakResult {
 
 const STABLE = 3;
 const DROP_MS = 5000;
+/**
+ * How long after a frame arrived its drop may still show up in the page's counters: a frame with
+ * no key waits up to 3 s for it (web/e2ee/worker/FramePipe.ts KEY_WAIT_MS) before it is counted as
+ * UNKNOWN_KID, the worker posts its counters every 500 ms, and we sample every 500 ms.
+ */
+const LATE_COUNT_MS = 3000 + 500 + 500 + 1000;
 
 /** mulberry32: seeded timings, so a run's schedule repeats. Not for anything secret. */
 function rng(seed: number): () => number {
@@ -65,6 +73,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const browser = await launchBrowser();
   const handles: PageHandle[] = [];
   const rows: Record<string, string | number>[] = [];
+  const joinFailureReasons: string[] = [];
   const counts = {
     joins: 0,
     joinFailures: 0,
@@ -118,8 +127,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         await waitForCall(h.page, STABLE, 60_000);
         counts.joins++;
         await h.page.waitForTimeout(3000 + random() * 5000);
-      } catch {
+      } catch (err) {
         counts.joinFailures++;
+        const why = await visitorState(h, stable, err);
+        joinFailureReasons.push(why);
+        console.log(`soak: visitor ${counts.joinFailures} failed to join: ${why}`);
       } finally {
         await h.close().catch(() => undefined);
       }
@@ -143,11 +155,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         victim.recoveringUntil = Date.now() + 60_000;
         const ctx = victim.page.context();
         void (async () => {
+          // Chromium's offline emulation closes the page's WebSocket (the server sees it leave at
+          // once) and fails every request, so the page rejoins as a new peer once it is back.
           await ctx.setOffline(true);
           await sleep(DROP_MS);
           await ctx.setOffline(false);
-          await waitForCall(victim.page, STABLE - 1, 90_000).catch(() => undefined);
-          victim.recoveringUntil = Date.now() + 3000;
+          // Recovered once every stable page decrypts every other again (the rejoined page
+          // decrypting the others is not enough: they must have its new keys too) ...
+          await stayersDecryptEachOther(stable, 90_000).catch(() => undefined);
+          // ... and once drops of frames that arrived before then have been counted.
+          victim.recoveringUntil = Date.now() + LATE_COUNT_MS;
         })();
         nextDrop = now + DROP_EVERY_MS * (0.5 + random());
       }
@@ -164,6 +181,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     return {
       rows,
       ...counts,
+      joinFailureReasons,
       undecryptable: sampler.stayerFailures(),
       replayCopies: sampler.replayCopies(),
     };
@@ -171,5 +189,56 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     for (const h of handles) await h.close().catch(() => undefined);
     await browser.close();
     await sfu.close();
+  }
+}
+
+/** Every stable page in the call and decrypting every other stable page's current peer. */
+async function stayersDecryptEachOther(
+  stable: readonly StablePage[],
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const all = await Promise.all(stable.map((s) => diagnostics(s.page)));
+    const ok = all.every(
+      (d, i) =>
+        d.phase === 'in-call' &&
+        all.every(
+          (other, j) =>
+            i === j ||
+            d.senders.some(
+              (s) => s.peerId === other.selfPeerId && s.inRoster && s.framesDecrypted > 0,
+            ),
+        ),
+    );
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error('stable pages did not all decrypt each other');
+    await sleep(250);
+  }
+}
+
+/**
+ * A failed visitor, in one line: its phase and, per sender it knows, whether that sender is in its
+ * roster and how many of its frames it decrypted; plus which stable pages were recovering. No
+ * names (the diagnostics carry none), peer ids shortened.
+ */
+async function visitorState(
+  h: PageHandle,
+  stable: readonly StablePage[],
+  err: unknown,
+): Promise<string> {
+  const recovering = stable.filter((s) => s.recoveringUntil > Date.now()).map((s) => s.name);
+  const error = err instanceof Error ? err.message.split(';')[0]! : String(err);
+  try {
+    const d = await diagnostics(h.page);
+    const senders = d.senders
+      .map(
+        (s) =>
+          `${s.peerId.slice(0, 6)}:${s.inRoster ? 'roster' : 'unlisted'}/${s.framesDecrypted}f/${s.failures}x`,
+      )
+      .join(' ');
+    return `${error}; phase ${d.phase}; senders [${senders}]; recovering [${recovering.join(' ')}]`;
+  } catch {
+    return `${error}; page unreadable; recovering [${recovering.join(' ')}]`;
   }
 }

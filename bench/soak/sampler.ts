@@ -55,21 +55,30 @@ export class Sampler {
         if (!sender) continue; // a joiner
         const recovering = receiver.recoveringUntil > now || sender.recoveringUntil > now;
         const key = `${receiver.name}\u0000${d.selfPeerId}\u0000${s.peerId}`;
-        this.count(key, s.failuresByReason, recovering);
+        this.count(key, s.failuresByReason, recovering, `${sender.name} → ${receiver.name}`);
         if (!recovering && s.msSinceLastFrame !== null)
           this.longestFreezeMs = Math.max(this.longestFreezeMs, s.msSinceLastFrame);
       }
     }
   }
 
-  private count(key: string, now: Readonly<Record<string, number>>, recovering: boolean): void {
+  private count(
+    key: string,
+    now: Readonly<Record<string, number>>,
+    recovering: boolean,
+    pair: string,
+  ): void {
     const last = this.lastRead.get(key) ?? {};
     const into = recovering ? this.recoveryReasons : this.reasons;
     const sum = into.get(key) ?? {};
     for (const [reason, v] of Object.entries(now)) {
       const before = last[reason] ?? 0;
       // a counter that went down restarted: all of `v` is new
-      sum[reason] = (sum[reason] ?? 0) + (v >= before ? v - before : v);
+      const added = v >= before ? v - before : v;
+      sum[reason] = (sum[reason] ?? 0) + added;
+      // Each lost frame is printed where it happened, so a long run's one loss can be traced.
+      if (added > 0 && !recovering && reason !== 'REPLAY')
+        console.log(`soak: ${pair}: ${added} × ${reason} at ${new Date().toISOString()}`);
     }
     into.set(key, sum);
     this.lastRead.set(key, { ...now });
