@@ -5,7 +5,8 @@
  * makes the others commit a Remove, after which the departed member cannot decrypt new frames; a
  * newcomer cannot decrypt frames sent before its join; chat arrives with its MLS-proven sender; a
  * member whose commit was withheld catches up from the server's commit log, or resyncs by itself
- * when the log cannot be read; a silent member is removed by liveness.
+ * when the log cannot be read; a silent member is removed by liveness; each member's media state
+ * (microphone, camera, screen on or off) reaches the others end to end, a newcomer at once.
  */
 import { randomBytes } from '@noble/hashes/utils.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import { SFrameContext } from '../../shared/sframe/index.js';
 import type { NotificationName, NotificationOf } from '../../shared/protocol/index.js';
 import type { Sfu } from '../../sfu/Sfu.js';
 import { MlsSession, type MlsChatMessage, type MlsSinks } from '../../web/call/MlsSession.js';
+import type { MediaFlags } from '../../web/call/mediaAnnouncement.js';
 import { joinRoom, startSfu, TestClient, until } from './harness/sfu.js';
 
 let sfu: Sfu;
@@ -40,6 +42,11 @@ class Person {
   /** Requests answered UNAVAILABLE without reaching the server. */
   readonly unavailable = new Set<string>();
   readonly warnings: string[] = [];
+  /** What this member announces (none when null), and what it heard from each peer. */
+  localMedia: MediaFlags | null = null;
+  readonly heardMedia = new Map<string, MediaFlags>();
+  /** Every mlsMessage notification received, to replay one. */
+  readonly messages: NotificationOf<'mlsMessage'>[] = [];
   private ops: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -75,6 +82,7 @@ class Person {
       },
       removeReceiverKey: (kid, peerId) =>
         this.op(() => this.ctx.removeReceiverKey(kid, peerId ?? undefined)),
+      localMedia: () => this.localMedia,
     };
   }
 
@@ -88,7 +96,10 @@ class Person {
         f(m as NotificationOf<K>).catch(() => undefined);
       });
     on('mlsCommit', (m) => this.session.commit(m));
-    on('mlsMessage', (m) => this.session.message(m));
+    on('mlsMessage', (m) => {
+      this.messages.push(m);
+      return this.session.message(m);
+    });
     on('mlsEpochReady', (m) => this.session.epochReady(m));
     on('peerLeft', (m) => this.session.peerLeft(m.peerId));
   }
@@ -135,6 +146,7 @@ async function person(
   );
   p.session.on('chat', (m) => p.chat.push(m));
   p.session.on('warning', (code) => p.warnings.push(code));
+  p.session.on('media', (peerId, flags) => p.heardMedia.set(peerId, flags));
   p.listen();
   await p.session.start();
   return p;
@@ -259,5 +271,26 @@ describe('MlsSession over a real SFU', () => {
     const epoch = await quiet([a, b]);
     expect(epoch).toBe(3n);
     expect(sfu.registry.rooms.get(ROOM)?.peers.size).toBe(3); // the server never said a word
+  });
+
+  it("announces each member's media state end to end: a newcomer hears it at once, a change follows, a replay changes nothing", async () => {
+    // heartbeats far apart: what arrives below does not wait for one
+    const a = await person('alice', { heartbeatMs: 60_000 });
+    a.localMedia = { microphone: true, camera: true, screen: false };
+    const b = await person('bob', { heartbeatMs: 60_000 });
+    await quiet([a, b]);
+    await until(() => b.heardMedia.has(a.peerId), 5000, "bob to hear alice's media state");
+    expect(b.heardMedia.get(a.peerId)).toEqual({ microphone: true, camera: true, screen: false });
+    expect(a.heardMedia.has(b.peerId)).toBe(false); // bob's client announces nothing
+
+    const first = b.messages.length;
+    a.localMedia = { microphone: false, camera: true, screen: false };
+    await a.session.announceMedia();
+    await until(() => b.heardMedia.get(a.peerId)?.microphone === false, 5000, 'the change');
+    // the relay replays the earlier announcement ("microphone on"): it does not win
+    const earlier = b.messages[first - 1]!;
+    await b.session.message(earlier);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(b.heardMedia.get(a.peerId)).toEqual({ microphone: false, camera: true, screen: false });
   });
 });

@@ -191,6 +191,10 @@ export class CallAttempt {
         setSenderKey: (kid, key) => this.cryptor.setSenderKey(kid, key),
         addReceiverKey: (peerId, kid, key) => this.cryptor.addReceiverKey(peerId, kid, key),
         removeReceiverKey: (kid, peerId) => this.cryptor.removeReceiverKey(kid, peerId),
+        localMedia: () => {
+          const local = this.host.model.local;
+          return { microphone: local.micOn, camera: local.camOn, screen: local.screenOn };
+        },
       },
     );
     const model = this.host.model;
@@ -213,6 +217,7 @@ export class CallAttempt {
       model.unreadChat++;
       model.touch();
     });
+    mls.on('media', (peerId, flags) => model.setAnnounced(peerId, flags));
     mls.on('warning', (code, peerId) => model.warn(code, peerId));
     this.mls = mls;
     return mls;

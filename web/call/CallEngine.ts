@@ -128,6 +128,8 @@ export class CallEngine {
     await this.options.local.setEnabled('microphone', on);
     this.model.local.micOn = on;
     this.model.touch();
+    // Announced end to end before the server hears of the pause (mediaAnnouncement.ts).
+    this.announceMedia();
     const attempt = this.attempt;
     if (!attempt) return;
     if (attempt.publisher.has('microphone')) await attempt.publisher.setPaused('microphone', !on);
@@ -136,12 +138,18 @@ export class CallEngine {
 
   async setCamera(on: boolean): Promise<void> {
     const publisher = this.attempt?.publisher;
-    if (!on) await publisher?.setPaused('camera', true);
+    if (!on) {
+      // Announced end to end before the server hears of the pause (mediaAnnouncement.ts).
+      this.model.local.camOn = false;
+      this.announceMedia();
+      await publisher?.setPaused('camera', true);
+    }
     await this.options.local.setEnabled('camera', on);
     const track = this.options.local.camera.track;
     this.model.local.camOn = on && track !== null;
     this.model.local.camera = track;
     this.model.touch();
+    if (on) this.announceMedia();
     if (on && track && publisher) {
       if (publisher.has('camera')) await publisher.setPaused('camera', false);
       else await this.attempt?.syncLocal();
@@ -162,7 +170,15 @@ export class CallEngine {
     this.model.local.screen = track;
     this.model.local.screenOn = true;
     this.model.touch();
+    this.announceMedia();
     await this.attempt?.syncLocal();
+  }
+
+  /** Tells the others, end to end, which of our sources are on (now, not at the next heartbeat). */
+  private announceMedia(): void {
+    this.attempt?.mlsSession?.announceMedia().catch((err: unknown) => {
+      log.debug('media announcement failed', { error: errorName(err) });
+    });
   }
 
   /** Sends to everyone whose keys we have; shown locally once the agent accepted it. */
@@ -290,8 +306,11 @@ export class CallEngine {
   private onLocalTrack(source: LocalSource, track: MediaStreamTrack | null): void {
     if (source === 'camera') {
       this.model.local.camera = track;
-      this.model.local.camOn = this.options.local.camera.enabled && track !== null;
+      const camOn = this.options.local.camera.enabled && track !== null;
+      const changed = camOn !== this.model.local.camOn;
+      this.model.local.camOn = camOn;
       this.model.touch();
+      if (changed) this.announceMedia();
     }
     if (!track) return;
     this.attempt?.syncLocal().catch((err: unknown) => {
@@ -313,6 +332,7 @@ export class CallEngine {
     this.model.local.screen = null;
     this.model.local.screenOn = false;
     this.model.touch();
+    this.announceMedia();
   }
 }
 

@@ -10,6 +10,7 @@ import type { DropReason, TransformStats } from '../e2ee/messages.js';
 import { Emitter } from '../util/Emitter.js';
 import type { MlsWarningCode } from './MlsSession.js';
 import type { RemoteFeed } from './Subscriber.js';
+import type { MediaFlags } from './mediaAnnouncement.js';
 
 export type CallPhase =
   'connecting' | 'joining' | 'keys' | 'in-call' | 'reconnecting' | 'left' | 'failed';
@@ -79,6 +80,14 @@ export interface Participant {
   roster: RosterEntry | null;
   feeds: Partial<Record<MediaSource, RemoteFeed>>;
   e2ee: E2eeCounters;
+  /** What the person's own client announced end to end (mediaView.ts), or null before that. */
+  announced: AnnouncedMedia | null;
+}
+
+export interface AnnouncedMedia {
+  readonly flags: MediaFlags;
+  /** Epoch ms when each source's flag last changed (or was first announced). */
+  readonly changedAt: Readonly<Record<MediaSource, number>>;
 }
 
 export interface LocalState {
@@ -199,7 +208,7 @@ export class CallModel extends Emitter<{ change: [] }> {
   participant(peerId: string): Participant {
     let p = this.participants.get(peerId);
     if (!p) {
-      p = { peerId, roster: null, feeds: {}, e2ee: emptyCounters() };
+      p = { peerId, roster: null, feeds: {}, e2ee: emptyCounters(), announced: null };
       this.participants.set(peerId, p);
       this.touch();
     }
@@ -252,6 +261,24 @@ export class CallModel extends Emitter<{ change: [] }> {
     const i = this.identityChanges.findIndex((c) => c.peerId === peerId);
     if (i < 0) return;
     this.identityChanges.splice(i, 1);
+    this.touch();
+  }
+
+  /** `peerId` announced its sources end to end (MlsSession `media`, newest only). */
+  setAnnounced(peerId: string, flags: MediaFlags, now = Date.now()): void {
+    const p = this.participants.get(peerId);
+    if (!p) return;
+    const before = p.announced;
+    const since = (source: MediaSource): number =>
+      before !== null && before.flags[source] === flags[source] ? before.changedAt[source] : now;
+    p.announced = {
+      flags,
+      changedAt: {
+        microphone: since('microphone'),
+        camera: since('camera'),
+        screen: since('screen'),
+      },
+    };
     this.touch();
   }
 

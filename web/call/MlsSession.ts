@@ -37,6 +37,7 @@ import {
   type MlsRequest,
 } from './mlsEntry.js';
 import { groupRoster, queueEntry, type MlsRosterEntry } from './mlsRoster.js';
+import { MediaAnnouncements, type MediaFlags } from './mediaAnnouncement.js';
 
 export { MlsSessionError, type MlsRequest, type MlsRosterEntry };
 
@@ -62,6 +63,8 @@ export interface MlsSinks {
   setSenderKey(kid: number, keyBytes: Uint8Array): void;
   addReceiverKey(peerId: string, kid: number, keyBytes: Uint8Array): void;
   removeReceiverKey(kid: number, peerId: string | null): void;
+  /** This member's sources, announced with every heartbeat; nothing announced when null/absent. */
+  localMedia?(): MediaFlags | null;
 }
 
 export interface MlsChatMessage {
@@ -77,6 +80,8 @@ type Events = {
   roomCode: [code: RoomCode];
   epoch: [epoch: bigint];
   chat: [message: MlsChatMessage];
+  /** What `peerId` itself says it sends (newest announcement only). */
+  media: [peerId: string, flags: MediaFlags];
   warning: [code: MlsWarningCode, peerId: string | null];
   localKid: [kid: number];
 };
@@ -92,6 +97,7 @@ export class MlsSession extends Emitter<Events> {
   private chain: Promise<unknown> = Promise.resolve();
   private timer: ReturnType<typeof setInterval> | null = null;
   private lastHeartbeat = 0;
+  private readonly media = new MediaAnnouncements();
   private tickQueued = false;
   private closed = false;
   private readonly memberConfig: MemberConfig;
@@ -197,6 +203,11 @@ export class MlsSession extends Emitter<Events> {
     return this.run(() => this.sendApp({ t: 'chat', text }));
   }
 
+  /** Announces this member's sources now (after a change), instead of at the next heartbeat. */
+  announceMedia(): Promise<void> {
+    return this.run(() => this.heartbeat());
+  }
+
   /** Idempotent: every key is erased. */
   close(): void {
     if (this.closed) return;
@@ -255,6 +266,10 @@ export class MlsSession extends Emitter<Events> {
     const from = this.roster.find((r) => r.leafIndex === out.leafIndex);
     if (app === null || from === undefined) return this.warn('BAD_MESSAGE', null, sentBy);
     if (app.t === 'chat') this.emit('chat', { from: from.peerId, text: app.text, at: Date.now() });
+    else if (app.media !== undefined && this.media.accept(from.peerId, app.media)) {
+      const { microphone, camera, screen } = app.media;
+      this.emit('media', from.peerId, { microphone, camera, screen });
+    }
   }
 
   /** Behind the room (we missed commits): catch up from the server's log, else resync. */
@@ -286,7 +301,12 @@ export class MlsSession extends Emitter<Events> {
   private async enterEpoch(): Promise<void> {
     const member = this.member!;
     const now = Date.now();
+    const before = new Set(this.roster.map((r) => r.peerId));
     this.roster = groupRoster(member);
+    // Someone new: they learn our sources from our next heartbeat, sent at the next tick. Costs
+    // one application message per member per join (each relayed to every member).
+    if (this.roster.some((r) => !r.self && !before.has(r.peerId))) this.lastHeartbeat = 0;
+    this.media.keepOnly(new Set(this.roster.map((r) => r.peerId)));
     const owners = new Map(this.roster.map((r) => [r.leafIndex, r.peerId]));
     const leaves = member.members().map((m) => m.leafIndex);
     const base = await member.sframeBaseKey();
@@ -332,12 +352,7 @@ export class MlsSession extends Emitter<Events> {
     if (member === null) return;
     const now = Date.now();
     await this.keys.tick(now);
-    if (now - this.lastHeartbeat >= this.heartbeatMs) {
-      this.lastHeartbeat = now;
-      await this.sendApp({ t: 'hb' }).catch((err: unknown) =>
-        log.debug('heartbeat failed', { error: errorName(err) }),
-      );
-    }
+    if (now - this.lastHeartbeat >= this.heartbeatMs) await this.heartbeat();
     const byLeaf = new Map(this.queueRoster().map((r) => [r.leafIndex, r]));
     for (const leaf of this.liveness.expired(now)) {
       const entry = byLeaf.get(leaf);
@@ -362,6 +377,18 @@ export class MlsSession extends Emitter<Events> {
       member.discard();
       changes.undo(now);
     }
+  }
+
+  /** A sign of life, with our media announcement when the client gives one. */
+  private async heartbeat(): Promise<void> {
+    if (this.member === null) return;
+    this.lastHeartbeat = Date.now();
+    const flags = this.sinks.localMedia?.() ?? null;
+    const msg: AppMessage =
+      flags === null ? { t: 'hb' } : { t: 'hb', media: this.media.next(flags) };
+    await this.sendApp(msg).catch((err: unknown) =>
+      log.debug('heartbeat failed', { error: errorName(err) }),
+    );
   }
 
   private async sendApp(msg: AppMessage): Promise<void> {

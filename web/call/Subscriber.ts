@@ -21,8 +21,10 @@ export interface RemoteFeed {
   readonly kind: 'audio' | 'video';
   readonly track: MediaStreamTrack;
   readonly transformId: string;
-  /** The sender paused (muted) it. */
+  /** The server says the sender paused (muted) it. */
   producerPaused: boolean;
+  /** Epoch ms of the feed's arrival or its last producerPaused change. */
+  pausedChangedAt: number;
   /** We paused it because nobody can see it. */
   hidden: boolean;
   spatialLayer: number | null;
@@ -104,6 +106,7 @@ export class Subscriber extends Emitter<Events> {
       track: consumer.track,
       transformId,
       producerPaused: res.producerPaused,
+      pausedChangedAt: Date.now(),
       hidden: false,
       spatialLayer: null,
     };
@@ -141,6 +144,7 @@ export class Subscriber extends Emitter<Events> {
     const entry = this.feeds.get(consumerId);
     if (!entry) return;
     entry.feed.producerPaused = paused;
+    entry.feed.pausedChangedAt = Date.now();
     this.emit('changed', entry.feed);
   }
 

@@ -7,6 +7,8 @@
 import type { CallEngine } from './CallEngine.js';
 import type { CallEvent } from './CallModel.js';
 import type { TransformMode } from '../e2ee/support.js';
+import { sourceView, type SourceView } from './mediaView.js';
+import type { MediaSource } from '../../shared/protocol/index.js';
 
 export interface SenderDiagnostics {
   readonly peerId: string;
@@ -23,6 +25,8 @@ export interface SenderDiagnostics {
   /** Milliseconds since the last decrypted frame, or null if none yet. */
   readonly msSinceLastFrame: number | null;
   readonly sources: readonly string[];
+  /** Each source as shown (mediaView.ts): on/off, on whose word, withheld by the server. */
+  readonly media?: Readonly<Record<MediaSource, SourceView>>;
 }
 
 export interface FeedDiagnostics {
@@ -119,6 +123,11 @@ export function installDebugSurface(
         failuresByReason: { ...p.e2ee.byReason },
         msSinceLastFrame: p.e2ee.lastFrameAt === null ? null : Math.round(now - p.e2ee.lastFrameAt),
         sources: Object.keys(p.feeds),
+        media: {
+          microphone: sourceView(p, 'microphone'),
+          camera: sourceView(p, 'camera'),
+          screen: sourceView(p, 'screen'),
+        },
       }));
     },
     get warnings() {

@@ -8,6 +8,7 @@ import type { CallEngine, ScanResult } from '../call/CallEngine.js';
 import type { Participant } from '../call/CallModel.js';
 import { layerForHeight } from '../call/encodings.js';
 import { securityState, type SecurityState } from '../call/securityState.js';
+import { mediaNote, sourceView } from '../call/mediaView.js';
 import { callViewStyles } from './callViewStyles.js';
 import type { ControlAction, PanelName } from './CallControls.js';
 import { lockIcon, shieldIcon, warningIcon } from './icons.js';
@@ -203,18 +204,19 @@ export class CallView extends LitElement {
 
   private renderParticipant(p: Participant, speaker: string | null): unknown {
     const cam = p.feeds.camera;
-    const mic = p.feeds.microphone;
     const screen = p.feeds.screen;
     const health = e2eeHealth(p);
     const name = participantName(p);
+    const now = Date.now();
     return html`<bc-tile
         data-test="tile"
         data-peer=${p.peerId}
         .name=${name}
-        .track=${cam?.track ?? null}
+        .track=${cam && !cam.producerPaused ? cam.track : null}
         .consumerId=${cam?.consumerId ?? ''}
-        .micMuted=${!mic || mic.producerPaused}
-        .camOff=${!cam || cam.producerPaused}
+        .micMuted=${!sourceView(p, 'microphone', now).on}
+        .camOff=${!sourceView(p, 'camera', now).on}
+        .mediaNote=${mediaNote(p, now)}
         ?speaking=${speaker === p.peerId}
         .health=${health}
         .kid=${p.e2ee.kid}

@@ -1,6 +1,7 @@
 /** People in the call, from the encrypted roster: names, verification, microphone and camera state. */
 import { css, html, LitElement, nothing } from 'lit';
 import type { CallModel, Participant } from '../call/CallModel.js';
+import { mediaNote, sourceView } from '../call/mediaView.js';
 import { camOffIcon, micOffIcon } from './icons.js';
 import { participantName } from './names.js';
 import { theme } from './theme.js';
@@ -25,6 +26,7 @@ export class ParticipantList extends LitElement {
       }
       li {
         display: flex;
+        flex-wrap: wrap;
         align-items: center;
         gap: 0.5rem;
         padding: 0.5rem 0;
@@ -50,6 +52,11 @@ export class ParticipantList extends LitElement {
         width: 18px;
         height: 18px;
         color: var(--danger);
+      }
+      .note {
+        flex-basis: 100%;
+        font-size: 0.8rem;
+        color: var(--warn);
       }
       .speaking .name {
         color: var(--ok);
@@ -83,10 +90,10 @@ export class ParticipantList extends LitElement {
   }
 
   private renderPeer(model: CallModel, p: Participant): unknown {
-    const mic = p.feeds.microphone;
-    const cam = p.feeds.camera;
-    const micOff = !mic || mic.producerPaused;
-    const camOff = !cam || cam.producerPaused;
+    const now = Date.now();
+    const micOff = !sourceView(p, 'microphone', now).on;
+    const camOff = !sourceView(p, 'camera', now).on;
+    const note = mediaNote(p, now);
     const state =
       p.roster === null ? 'Exchanging keys…' : p.roster.verified ? 'Verified' : 'Not verified';
     return html`<li
@@ -98,6 +105,7 @@ export class ParticipantList extends LitElement {
       <span class="tag ${p.roster?.verified ? 'verified' : ''}">${state}</span>
       ${micOff ? html`<span title="Microphone off">${micOffIcon}<span class="visually-hidden">microphone off</span></span>` : nothing}
       ${camOff ? html`<span title="Camera off">${camOffIcon}<span class="visually-hidden">camera off</span></span>` : nothing}
+      ${note ? html`<span class="note" data-test="participant-media-note">${note}</span>` : nothing}
     </li>`;
   }
 }

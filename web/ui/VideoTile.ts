@@ -27,6 +27,7 @@ export class VideoTile extends LitElement {
     mirror: { type: Boolean },
     micMuted: { type: Boolean },
     camOff: { type: Boolean },
+    mediaNote: { type: String },
     speaking: { type: Boolean, reflect: true },
     screen: { type: Boolean, reflect: true },
     health: { type: String },
@@ -88,6 +89,18 @@ export class VideoTile extends LitElement {
         color: var(--danger);
         flex: none;
       }
+      .note {
+        position: absolute;
+        left: 0.5rem;
+        right: 0.5rem;
+        top: 0.5rem;
+        margin-right: 3.5rem;
+        background: #000c;
+        color: var(--warn);
+        padding: 0.2rem 0.55rem;
+        border-radius: var(--radius);
+        font-size: 0.8rem;
+      }
       .badge {
         position: absolute;
         top: 0.5rem;
@@ -121,6 +134,8 @@ export class VideoTile extends LitElement {
   declare mirror: boolean;
   declare micMuted: boolean;
   declare camOff: boolean;
+  /** What the server does with this person's media against their own word (mediaView.ts). */
+  declare mediaNote: string;
   declare speaking: boolean;
   declare screen: boolean;
   declare health: E2eeHealth;
@@ -139,6 +154,7 @@ export class VideoTile extends LitElement {
     this.mirror = false;
     this.micMuted = false;
     this.camOff = false;
+    this.mediaNote = '';
     this.speaking = false;
     this.screen = false;
     this.health = 'waiting';
@@ -174,6 +190,7 @@ export class VideoTile extends LitElement {
     if (this.micMuted) parts.push('microphone off');
     if (this.camOff && !this.screen) parts.push('camera off');
     if (this.speaking) parts.push('speaking');
+    if (this.mediaNote) parts.push(this.mediaNote);
     return parts.join(', ');
   }
 
@@ -215,6 +232,7 @@ export class VideoTile extends LitElement {
             ></bc-media>`
           : html`<div class="avatar"><span aria-hidden="true">${initials(this.name)}</span></div>`
       }
+      ${this.mediaNote ? html`<div class="note" data-test="tile-media-note">${this.mediaNote}</div>` : nothing}
       <div class="label">
         <span class="name" data-test="tile-name">${this.name}</span>
         ${this.micMuted ? html`<span title="Microphone off">${micOffIcon}</span><span class="visually-hidden">microphone off</span>` : nothing}

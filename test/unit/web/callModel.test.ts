@@ -14,6 +14,7 @@ function feed(peerId: string, source: 'camera' | 'microphone', transformId: stri
     track: {} as MediaStreamTrack,
     transformId,
     producerPaused: false,
+    pausedChangedAt: 0,
     hidden: false,
     spatialLayer: null,
   };

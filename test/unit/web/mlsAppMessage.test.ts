@@ -20,6 +20,24 @@ describe('MLS application messages', () => {
     expect(decodeApp(longest)).toEqual({ t: 'chat', text: '\u0000'.repeat(CHAT_MAX_CHARS) });
   });
 
+  it('carries a media announcement in the heartbeat, with the same padded size', () => {
+    const media = { seq: 7, microphone: false, camera: true, screen: false };
+    expect(decodeApp(encodeApp({ t: 'hb', media }))).toEqual({ t: 'hb', media });
+    expect(encodeApp({ t: 'hb', media }).length).toBe(encodeApp({ t: 'hb' }).length);
+    const bad = [
+      { ...media, seq: -1 },
+      { ...media, seq: 1.5 },
+      { ...media, seq: '7' },
+      { ...media, camera: 'yes' },
+      { seq: 7, microphone: false, camera: true }, // a source missing
+      { ...media, extra: 1 },
+      null,
+      [media],
+    ];
+    for (const m of bad)
+      expect(decodeApp(pad(json({ t: 'hb', media: m }))), JSON.stringify(m)).toBeNull();
+  });
+
   it('refuses unpadded, unknown, malformed and over-long messages', () => {
     expect(decodeApp(json({ t: 'hb' }))).toBeNull();
     expect(decodeApp(pad(json({ t: 'kick', who: 'x' })))).toBeNull();
