@@ -93,6 +93,7 @@ export type IceServer = Infer<typeof iceServer>;
 export const DECRYPT_FAILURE_REASONS = [
   'UNKNOWN_KID',
   'AUTH_FAILED',
+  'WRONG_LABEL',
   'REPLAY',
   'TOO_OLD',
   'MALFORMED',

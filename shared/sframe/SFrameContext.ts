@@ -8,7 +8,12 @@
 //   | clear prefix   | SFrame header | ciphertext              | tag (16 B*) |
 //   | (0, 3 or 10 B) | (1..17 B)     | (= frame - clear bytes) |             |
 //   +----------------+---------------+-------------------------+-------------+
-//   AAD = SFrame header || clear prefix      (header + metadata, RFC 9605 §4.4.3 and §9.4)
+//   AAD = SFrame header || clear prefix || label   (header + metadata, RFC 9605 §4.4.3, §9.4)
+//
+// `label` is optional application metadata that is authenticated but never sent: the caller on
+// each side passes what it believes the frame is (the client: which of the sender's sources the
+// track carries), so a frame presented under another label fails authentication. A receiver
+// may name other labels to tell such a frame (WRONG_LABEL) from a forged one (AUTH_FAILED).
 //
 // * 16 bytes with the default AES_128_GCM_SHA256_128; the AES-CTR+HMAC suites use 10, 8 or 4.
 //
@@ -27,7 +32,7 @@ import { SFrameError, type SFrameErrorCode } from './errors.js';
 import { decodeHeader } from './header.js';
 import { importFrameKey, sframeDecrypt, sframeEncrypt, type FrameKey } from './cipher.js';
 import { generationDistance, kidSlot, ratchetKey } from './kid.js';
-import { clearBytesFor, type FrameLayout } from './layout.js';
+import { clearBytesFor, metadataOf, NO_LABEL, type FrameLayout } from './layout.js';
 import { DEFAULT_REPLAY_WINDOW, ReplayWindow } from './replay.js';
 import {
   CipherSuite,
@@ -89,6 +94,7 @@ function emptyFailures(): Record<SFrameErrorCode, number> {
   return {
     UNKNOWN_KID: 0,
     AUTH_FAILED: 0,
+    WRONG_LABEL: 0,
     REPLAY: 0,
     TOO_OLD: 0,
     MALFORMED: 0,
@@ -147,7 +153,12 @@ export class SFrameContext {
     return this.sender?.kid ?? null;
   }
 
-  async encrypt(frame: Uint8Array, layout: FrameLayout = 'whole'): Promise<Bytes> {
+  /** Seals one frame; `label` is authenticated, not sent (see the file comment). */
+  async encrypt(
+    frame: Uint8Array,
+    layout: FrameLayout = 'whole',
+    label: Uint8Array = NO_LABEL,
+  ): Promise<Bytes> {
     this.assertOpen();
     const s = this.sender;
     if (s === null) this.fail('NO_SENDER_KEY', 'no sender key');
@@ -162,7 +173,7 @@ export class SFrameContext {
       s,
       s.kidBig,
       BigInt(ctr),
-      prefix,
+      metadataOf(prefix, label),
       frame.subarray(clear),
     );
     this.encrypted++;
@@ -214,8 +225,17 @@ export class SFrameContext {
     return out;
   }
 
-  /** Decrypts one frame. Throws SFrameError; every failure is counted in `stats()`. */
-  async decrypt(frame: Uint8Array, layout: FrameLayout = 'whole'): Promise<DecryptResult> {
+  /**
+   * Decrypts one frame under `label`. A frame that fails there but is authentic under one of
+   * `otherLabels` is refused as WRONG_LABEL (it was presented as something it is not), without
+   * marking its counter as seen. Throws SFrameError; every failure is counted in `stats()`.
+   */
+  async decrypt(
+    frame: Uint8Array,
+    layout: FrameLayout = 'whole',
+    label: Uint8Array = NO_LABEL,
+    otherLabels: readonly Uint8Array[] = [],
+  ): Promise<DecryptResult> {
     this.assertOpen();
     const clear = clearBytesFor(layout, frame);
     if (clear < 0) this.fail('MALFORMED', 'frame shorter than its clear prefix');
@@ -236,6 +256,7 @@ export class SFrameContext {
     const prefix = frame.subarray(0, clear);
     const header = frame.subarray(clear, bodyStart);
     const body = frame.subarray(bodyStart);
+    const metadata = metadataOf(prefix, label);
 
     const list = this.receivers.get(kid) ?? [];
     let refused: 'REPLAY' | 'TOO_OLD' | null = null;
@@ -245,8 +266,13 @@ export class SFrameContext {
         if (refused !== 'REPLAY') refused = verdict === 'seen' ? 'REPLAY' : 'TOO_OLD';
         continue;
       }
-      const pt = await sframeDecrypt(this.suite, r, h.ctr, header, prefix, body);
+      const pt = await sframeDecrypt(this.suite, r, h.ctr, header, metadata, body);
       if (pt !== null) return this.accept(r, ctr, prefix, pt);
+      for (const other of otherLabels) {
+        const meta = metadataOf(prefix, other);
+        if ((await sframeDecrypt(this.suite, r, h.ctr, header, meta, body)) !== null)
+          this.fail('WRONG_LABEL', `frame for KID ${kid} carries another label`);
+      }
     }
 
     // No held key opened it: try the join ratchet from keys of the same sender slot (skipping
@@ -254,7 +280,7 @@ export class SFrameContext {
     const owners = new Set(list.map((r) => r.owner));
     for (const candidate of this.ratchetCandidates(kid, owners)) {
       const r = await candidate;
-      const pt = await sframeDecrypt(this.suite, r, h.ctr, header, prefix, body);
+      const pt = await sframeDecrypt(this.suite, r, h.ctr, header, metadata, body);
       if (pt !== null) {
         if (this.closed) this.fail('CLOSED', 'context closed');
         this.insert(r);

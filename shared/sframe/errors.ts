@@ -6,6 +6,8 @@ export type SFrameErrorCode =
   | 'UNKNOWN_KID'
   /** AEAD authentication failed: wrong key, or header, clear bytes or ciphertext altered. */
   | 'AUTH_FAILED'
+  /** Authentic, but sealed under another of the labels the caller named (see SFrameContext). */
+  | 'WRONG_LABEL'
   /** The (KID, CTR) pair was already accepted: a second copy of a frame (duplicate or replay). */
   | 'REPLAY'
   /** The counter is older than the replay window of its key, so a repeat cannot be ruled out. */

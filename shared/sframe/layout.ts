@@ -2,6 +2,18 @@
 // still read them (VP8 key-frame flag for simulcast layer switching). Clear bytes are authenticated
 // as SFrame metadata (RFC 9605 §9.4), so altering them makes decryption fail.
 
+import { concat } from './bytes.js';
+
+export const NO_LABEL = new Uint8Array(0);
+
+/**
+ * SFrame metadata (RFC 9605 §4.4.3) of a frame: its clear prefix, then the caller's label, which
+ * is authenticated but never sent (each side passes what it believes the frame is).
+ */
+export function metadataOf(prefix: Uint8Array, label: Uint8Array): Uint8Array {
+  return label.length === 0 ? prefix : concat(prefix, label);
+}
+
 /** VP8 frame tag (RFC 6386 §9.1): bit 0 of byte 0 is the inverse key-frame flag. */
 export function isVp8KeyFrame(frame: Uint8Array): boolean {
   return frame.length > 0 && (frame[0]! & 0x01) === 0;

@@ -56,7 +56,8 @@ export class Publisher {
       zeroRtpOnPause: source !== 'microphone',
       appData,
       onRtpSender: (sender) => {
-        transformId = this.cryptor.attachSender(sender, track.kind === 'audio' ? 'audio' : 'video');
+        const media = track.kind === 'audio' ? 'audio' : 'video';
+        transformId = this.cryptor.attachSender(sender, media, source);
       },
     });
     if (transformId === null) {

@@ -87,7 +87,7 @@ export class Subscriber extends Emitter<Events> {
       kind: res.kind,
       rtpParameters: res.rtpParameters,
       onRtpReceiver: (receiver) => {
-        transformId = this.cryptor.attachReceiver(receiver, res.kind, res.peerId);
+        transformId = this.cryptor.attachReceiver(receiver, res.kind, res.peerId, res.source);
       },
     });
     if (transformId === null || this.closed || this.departed.has(res.peerId)) {

@@ -12,6 +12,7 @@ import { createLogger } from '../util/logger.js';
 import { Emitter } from '../util/Emitter.js';
 import {
   assertNever,
+  type FrameSource,
   type FromWorker,
   type MediaKind,
   type ToWorker,
@@ -50,13 +51,20 @@ export class FrameCryptor extends Emitter<Events> {
   }
 
   /** Must run before the sender carries any frame. Returns the id used in stats. */
-  attachSender(sender: RTCRtpSender, media: MediaKind): string {
-    return this.attach(sender, { transformId: this.newId('s'), role: 'send', media, peerId: null });
+  attachSender(sender: RTCRtpSender, media: MediaKind, source: FrameSource): string {
+    const transformId = this.newId('s');
+    return this.attach(sender, { transformId, role: 'send', media, peerId: null, source });
   }
 
   /** Must run before the receiver is resumed. Returns the id used in stats. */
-  attachReceiver(receiver: RTCRtpReceiver, media: MediaKind, peerId: string): string {
-    return this.attach(receiver, { transformId: this.newId('r'), role: 'recv', media, peerId });
+  attachReceiver(
+    receiver: RTCRtpReceiver,
+    media: MediaKind,
+    peerId: string,
+    source: FrameSource,
+  ): string {
+    const transformId = this.newId('r');
+    return this.attach(receiver, { transformId, role: 'recv', media, peerId, source });
   }
 
   detach(transformId: string): void {

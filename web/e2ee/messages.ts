@@ -19,7 +19,22 @@ export interface TransformOptions {
   readonly media: MediaKind;
   /** For receivers: the sender's peer id, used to count frames per sender. */
   readonly peerId: string | null;
+  /** Which of the sender's sources the track carries (for receivers: as the server said). */
+  readonly source: FrameSource;
 }
+
+export type FrameSource = 'microphone' | 'camera' | 'screen';
+
+/**
+ * The label of each source, authenticated in every frame's SFrame AAD after the clear prefix and
+ * never sent (docs/protocol.md §7): a receiver opens a frame only under the label of the track the
+ * server said it is, so the server cannot show someone's screen as their camera or the reverse.
+ */
+export const FRAME_SOURCE_LABEL: Readonly<Record<FrameSource, number>> = {
+  microphone: 1,
+  camera: 2,
+  screen: 3,
+};
 
 export type ToWorker =
   | { readonly kind: 'setSenderKey'; readonly kid: number; readonly keyBytes: Uint8Array }

@@ -138,6 +138,7 @@ describe('controls and a short network drop, as the other person perceives them'
       screen.frames.map((f) => f.data),
       alice.peerId!,
       'video',
+      'screen',
     );
     const first = screen.frames.findIndex((f, i) => opened.decrypted[i] && vp8Tag(f.data).keyFrame);
     expect(first).toBeGreaterThanOrEqual(0);

@@ -22,7 +22,12 @@ import { sframeView } from './support/ciphertext.js';
 import { probeReport, resetProbe } from '../../../calltest/media/mediaProbe.js';
 import { join, useTappedCall, waitForTappedMedia, type Person } from './support/participants.js';
 import { tappedStream, type EncodedFrame, type TappedStream } from './support/rtpFrames.js';
-import { decryptInPage, receivedKids, shadowDecryptorScript } from './support/shadowDecryptor.js';
+import {
+  decryptInPage,
+  frameSource,
+  receivedKids,
+  shadowDecryptorScript,
+} from './support/shadowDecryptor.js';
 
 const call = useTappedCall();
 const cast = call.cast;
@@ -63,6 +68,7 @@ async function tryDecrypt(
       frames.map((f) => f.data),
       s.peerId,
       s.media,
+      frameSource(s.source),
     );
     out.push({
       stream: `${names.get(s.peerId)} ${s.source}`,

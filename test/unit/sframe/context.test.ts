@@ -167,6 +167,20 @@ describe('SFrameContext failures', () => {
     expect(rx.stats().failures.AUTH_FAILED).toBe(1);
   });
 
+  it('a label (authenticated, not sent) must match: another → AUTH_FAILED, or WRONG_LABEL when named', async () => {
+    const { tx, rx } = await pair();
+    const camera = Uint8Array.of(2);
+    const screen = Uint8Array.of(3);
+    const sealed = await tx.encrypt(VP8_DELTA, 'vp8', camera);
+    expect(sealed.length).toBe((await tx.encrypt(VP8_DELTA, 'vp8')).length); // nothing sent
+    await expectCode(rx.decrypt(sealed, 'vp8'), 'AUTH_FAILED');
+    await expectCode(rx.decrypt(sealed, 'vp8', screen), 'AUTH_FAILED');
+    await expectCode(rx.decrypt(sealed, 'vp8', screen, [camera]), 'WRONG_LABEL');
+    // refused without marking its counter seen: under its own label it still opens, once
+    expect((await rx.decrypt(sealed, 'vp8', camera, [screen])).plaintext).toEqual(VP8_DELTA);
+    await expectCode(rx.decrypt(sealed, 'vp8', camera), 'REPLAY');
+  });
+
   it('unknown KID → UNKNOWN_KID', async () => {
     const { tx } = await pair(makeKid(9, 0));
     const rx = new SFrameContext();

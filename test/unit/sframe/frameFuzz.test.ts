@@ -11,7 +11,12 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SFrameContext, makeKid } from '../../../shared/sframe/index.js';
-import type { DropReason, TransformOptions } from '../../../web/e2ee/messages.js';
+import {
+  FRAME_SOURCE_LABEL,
+  type DropReason,
+  type FrameSource,
+  type TransformOptions,
+} from '../../../web/e2ee/messages.js';
 import { FramePipe } from '../../../web/e2ee/worker/FramePipe.js';
 import {
   STREAMS,
@@ -113,6 +118,9 @@ function plainFrame(stream: Stream, size: number, key: boolean, fill: number): U
 }
 
 const layoutOf = (stream: Stream): 'vp8' | 'opus' => (stream === 'mic' ? 'opus' : 'vp8');
+const sourceOf = (stream: Stream): FrameSource => (stream === 'mic' ? 'microphone' : stream);
+/** What the sender's frame worker authenticates with each stream's frames (FramePipe). */
+const labelOf = (stream: Stream): Uint8Array => Uint8Array.of(FRAME_SOURCE_LABEL[sourceOf(stream)]);
 
 async function runScenario(s: Scenario): Promise<void> {
   const aliceKid = makeKid(s.slot, s.generation);
@@ -133,6 +141,7 @@ async function runScenario(s: Scenario): Promise<void> {
       role: 'recv',
       media: stream === 'mic' ? 'audio' : 'video',
       peerId: 'alice',
+      source: sourceOf(stream),
     });
   }
   const expected: Record<Stream, Uint8Array[]> = { camera: [], mic: [], screen: [] };
@@ -157,7 +166,7 @@ async function runScenario(s: Scenario): Promise<void> {
   ): Promise<Uint8Array | undefined> => {
     if (fresh && pick % 2 === 1) {
       const plain = plainFrame(stream, pick % 1200, pick % 4 === 1, pick);
-      return alice.encrypt(plain, layoutOf(stream));
+      return alice.encrypt(plain, layoutOf(stream), labelOf(stream));
     }
     const h = history[stream];
     return h.length === 0 ? undefined : h[pick % h.length]!;
@@ -172,7 +181,7 @@ async function runScenario(s: Scenario): Promise<void> {
     const op = s.ops[i]!;
     if (isGenuine(op)) {
       const plain = plainFrame(op.stream, op.size, op.key, op.fill);
-      const sealed = await alice.encrypt(plain, layoutOf(op.stream));
+      const sealed = await alice.encrypt(plain, layoutOf(op.stream), labelOf(op.stream));
       if (op.op === 'hold') held.push({ due: i + op.delay, stream: op.stream, plain, sealed });
       else await deliverGenuine(op.stream, plain, sealed);
       continue;
@@ -218,9 +227,17 @@ async function hostileFrame(
     case 'random':
       return op.bytes;
     case 'foreign':
-      return others.bob.encrypt(plainFrame(op.stream, op.size, false, op.size), layout);
+      return others.bob.encrypt(
+        plainFrame(op.stream, op.size, false, op.size),
+        layout,
+        labelOf(op.stream),
+      );
     case 'impostor':
-      return others.impostor.encrypt(plainFrame(op.stream, op.size, true, op.size), layout);
+      return others.impostor.encrypt(
+        plainFrame(op.stream, op.size, true, op.size),
+        layout,
+        labelOf(op.stream),
+      );
     default:
   }
   const source =

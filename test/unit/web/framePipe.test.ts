@@ -2,7 +2,7 @@
 // else. Runs the real SFrame context (WebCrypto) on fake encoded frames.
 import { describe, expect, it, vi } from 'vitest';
 import { SFrameContext } from '../../../shared/sframe/index.js';
-import type { TransformOptions } from '../../../web/e2ee/messages.js';
+import type { FrameSource, TransformOptions } from '../../../web/e2ee/messages.js';
 import { FramePipe } from '../../../web/e2ee/worker/FramePipe.js';
 
 type Frame = { data: ArrayBuffer };
@@ -23,8 +23,9 @@ function opts(
   role: 'send' | 'recv',
   peerId: string | null,
   media: 'audio' | 'video' = 'video',
+  source: FrameSource = media === 'audio' ? 'microphone' : 'camera',
 ): TransformOptions {
-  return { transformId: `${role}-${peerId ?? 'self'}`, role, media, peerId };
+  return { transformId: `${role}-${peerId ?? 'self'}`, role, media, peerId, source };
 }
 
 /** A pipe fed by hand: `push` frames, then `end()` resolves with what came out. */
@@ -131,12 +132,13 @@ describe('FramePipe (receive)', () => {
     kid: number,
     n: number,
     media: 'audio' | 'video' = 'video',
+    source?: FrameSource,
   ): Promise<{ plain: Frame[]; sealed: Frame[] }> {
     const ctx = new SFrameContext();
     await ctx.setSenderKey(kid, key);
     const plain = Array.from({ length: n }, (_, i) => vp8Delta(80 + i, i));
     const sealed = await run(
-      new FramePipe(ctx, opts('send', null, media), () => undefined),
+      new FramePipe(ctx, opts('send', null, media, source), () => undefined),
       plain.map(copy),
     );
     return { plain, sealed };
@@ -185,6 +187,28 @@ describe('FramePipe (receive)', () => {
     const pipe = new FramePipe(rx, opts('recv', 'alice'), () => undefined);
     expect(await run(pipe, sealed)).toHaveLength(0);
     expect(pipe.stats().dropped).toEqual({ WRONG_SENDER: 1 });
+  });
+
+  it('refuses a camera frame the SFU presents as the screen, and the reverse (it cannot swap sources)', async () => {
+    const camera = await sealedFrames(KEY_A, 7, 2, 'video', 'camera');
+    const screen = await sealedFrames(KEY_A, 7, 2, 'video', 'screen');
+    const rx = new SFrameContext();
+    await rx.addReceiverKey(7, KEY_A, 'alice');
+    const asScreen = new FramePipe(rx, opts('recv', 'alice', 'video', 'screen'), () => undefined);
+    expect(await run(asScreen, camera.sealed.map(copy))).toHaveLength(0);
+    expect(asScreen.stats().dropped).toEqual({ WRONG_LABEL: 2 });
+    const asCamera = new FramePipe(rx, opts('recv', 'alice', 'video', 'camera'), () => undefined);
+    expect(await run(asCamera, screen.sealed.map(copy))).toHaveLength(0);
+    expect(asCamera.stats().dropped).toEqual({ WRONG_LABEL: 2 });
+    // the refusals did not mark the frames as seen: under their own label they still open
+    const right = new FramePipe(rx, opts('recv', 'alice', 'video', 'camera'), () => undefined);
+    const out = await run(right, camera.sealed.map(copy));
+    expect(out.map((f) => [...bytes(f)])).toEqual(camera.plain.map((f) => [...bytes(f)]));
+    // a microphone receiver has no other label to try: a video frame there is refused like any
+    // garbage (its SFrame header sits after the VP8 tag, where an Opus receiver does not look)
+    const micRx = new FramePipe(rx, opts('recv', 'alice', 'audio'), () => undefined, 0);
+    expect(await run(micRx, screen.sealed.map(copy))).toHaveLength(0);
+    expect(micRx.stats().dropped.WRONG_LABEL).toBeUndefined();
   });
 
   it('drops replayed frames', async () => {

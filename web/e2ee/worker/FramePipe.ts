@@ -18,7 +18,13 @@ import {
   type FrameLayout,
   type SFrameContext,
 } from '../../../shared/sframe/index.js';
-import type { DropReason, TransformOptions, TransformStats } from '../messages.js';
+import {
+  FRAME_SOURCE_LABEL,
+  type DropReason,
+  type FrameSource,
+  type TransformOptions,
+  type TransformStats,
+} from '../messages.js';
 
 type EncodedFrame = RTCEncodedVideoFrame | RTCEncodedAudioFrame;
 
@@ -53,6 +59,9 @@ export class FramePipe {
   private controller: TransformStreamDefaultController<EncodedFrame> | null = null;
   private draining: Promise<void> | null = null;
   private waitTimer: ReturnType<typeof setTimeout> | null = null;
+  /** This track's source label, authenticated in every frame (messages.ts FRAME_SOURCE_LABEL). */
+  private readonly label: Uint8Array;
+  private readonly otherLabels: readonly Uint8Array[];
 
   constructor(
     private readonly ctx: SFrameContext,
@@ -60,7 +69,11 @@ export class FramePipe {
     private readonly onRecovered: (transformId: string) => void,
     /** 0: frames without a key are dropped at once (tests of the drop path). */
     private readonly keyWaitMs = KEY_WAIT_MS,
-  ) {}
+  ) {
+    this.label = Uint8Array.of(FRAME_SOURCE_LABEL[options.source]);
+    const other = OTHER_VIDEO_SOURCE[options.source];
+    this.otherLabels = other === null ? [] : [Uint8Array.of(FRAME_SOURCE_LABEL[other])];
+  }
 
   /** Runs until either stream ends or `stop()` is called. */
   async run(
@@ -123,6 +136,15 @@ export class FramePipe {
     return this.options.media === 'video' ? 'vp8' : 'opus';
   }
 
+  /**
+   * Decrypts under this track's label. A video frame authentic under the sender's other video
+   * label was presented as another of the sender's sources (camera as screen, or the reverse):
+   * refused as WRONG_LABEL, never shown.
+   */
+  private open(data: Uint8Array): Promise<DecryptResult> {
+    return this.ctx.decrypt(data, this.layout(), this.label, this.otherLabels);
+  }
+
   private async encrypt(
     frame: EncodedFrame,
     controller: TransformStreamDefaultController<EncodedFrame>,
@@ -132,7 +154,7 @@ export class FramePipe {
     if (data.byteLength === 0) return this.drop('EMPTY');
     const kid = this.ctx.senderKid;
     try {
-      const sealed = await this.ctx.encrypt(data, this.layout());
+      const sealed = await this.ctx.encrypt(data, this.layout(), this.label);
       frame.data = sealed.buffer;
     } catch (err) {
       return this.drop(reasonOf(err));
@@ -151,7 +173,7 @@ export class FramePipe {
     this.controller = controller;
     let result: DecryptResult;
     try {
-      result = await this.ctx.decrypt(data, this.layout());
+      result = await this.open(data);
     } catch (err) {
       const waits = this.keyWaitMs > 0 && this.waiting.length < MAX_WAITING_FRAMES;
       if (reasonOf(err) === 'UNKNOWN_KID' && waits) {
@@ -197,7 +219,7 @@ export class FramePipe {
           const w = this.waiting[0]!;
           let result: DecryptResult;
           try {
-            result = await this.ctx.decrypt(w.data, this.layout());
+            result = await this.open(w.data);
           } catch (err) {
             const reason = reasonOf(err);
             if (reason === 'UNKNOWN_KID' && performance.now() - w.since < this.keyWaitMs) break;
@@ -250,6 +272,12 @@ export class FramePipe {
     this.onRecovered(this.options.transformId);
   }
 }
+
+const OTHER_VIDEO_SOURCE: Readonly<Record<FrameSource, FrameSource | null>> = {
+  microphone: null,
+  camera: 'screen',
+  screen: 'camera',
+};
 
 function reasonOf(err: unknown): DropReason {
   return err instanceof SFrameError ? err.code : 'INTERNAL';

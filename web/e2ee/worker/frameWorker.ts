@@ -35,7 +35,8 @@ function isTransformOptions(value: unknown): value is TransformOptions {
     typeof o.transformId === 'string' &&
     (o.role === 'send' || o.role === 'recv') &&
     (o.media === 'audio' || o.media === 'video') &&
-    (o.peerId === null || typeof o.peerId === 'string')
+    (o.peerId === null || typeof o.peerId === 'string') &&
+    (o.source === 'microphone' || o.source === 'camera' || o.source === 'screen')
   );
 }
 

@@ -17,7 +17,7 @@
  * so frames the live receiver already decrypted can be decrypted again here.
  */
 import type { Page } from 'playwright-core';
-import type { TransformStats } from '../../../../web/e2ee/messages.js';
+import type { FrameSource, TransformStats } from '../../../../web/e2ee/messages.js';
 import { fromBase64, toBase64 } from './ciphertext.js';
 import { NAME_SHIM } from '../../../../calltest/media/mediaProbe.js';
 
@@ -28,6 +28,7 @@ interface ShadowApi {
     frames: readonly string[],
     peerId: string,
     media: 'audio' | 'video',
+    source: FrameSource,
   ): Promise<{ decrypted: (string | null)[]; stats: TransformStats | null }>;
 }
 
@@ -59,7 +60,7 @@ function installShadow(): void {
         real(message, transfer);
       }) as Worker['postMessage'];
 
-      const feed: ShadowApi['feed'] = async (frames, peerId, media) => {
+      const feed: ShadowApi['feed'] = async (frames, peerId, media, source) => {
         const transformId = `shadow-probe-${++probes}`;
         // Frames keep their index through the worker (it only replaces `data`), so results line up.
         const decrypted: (string | null)[] = frames.map(() => null);
@@ -87,7 +88,7 @@ function installShadow(): void {
         shadow.postMessage(
           {
             kind: 'attachStreams',
-            options: { transformId, role: 'recv', media, peerId },
+            options: { transformId, role: 'recv', media, peerId, source },
             readable,
             writable,
           },
@@ -122,20 +123,24 @@ export interface ShadowResult {
   readonly dropped: number;
 }
 
-/** Feeds `frames` (as the SFU forwarded them) to `page`'s shadow decryptor as sender `peerId`'s. */
+/**
+ * Feeds `frames` (as the SFU forwarded them) to `page`'s shadow decryptor as sender `peerId`'s
+ * `source` (its label is authenticated in every frame: web/e2ee/messages.ts FRAME_SOURCE_LABEL).
+ */
 export async function decryptInPage(
   page: Page,
   frames: readonly Uint8Array[],
   peerId: string,
   media: 'audio' | 'video',
+  source: FrameSource = media === 'audio' ? 'microphone' : 'camera',
 ): Promise<ShadowResult> {
   const result = await page.evaluate(
-    async ({ frames, peerId, media }) => {
+    async ({ frames, peerId, media, source }) => {
       const api = (window as typeof window & { __shadowDecryptor?: ShadowApi }).__shadowDecryptor;
       if (!api) throw new Error('shadow decryptor not installed (no frame worker yet?)');
-      return api.feed(frames, peerId, media);
+      return api.feed(frames, peerId, media, source);
     },
-    { frames: frames.map(toBase64), peerId, media },
+    { frames: frames.map(toBase64), peerId, media, source },
   );
   if (!result.stats) throw new Error('the shadow decryptor reported no stats');
   const droppedByReason = Object.fromEntries(
@@ -147,6 +152,12 @@ export async function decryptInPage(
     droppedByReason,
     dropped: Object.values(droppedByReason).reduce((a, b) => a + b, 0),
   };
+}
+
+/** A tapped producer's `source` as the frame worker's label name. */
+export function frameSource(source: string): FrameSource {
+  if (source === 'microphone' || source === 'camera' || source === 'screen') return source;
+  throw new Error(`not a media source: ${source}`);
 }
 
 /** KIDs of every receive key the page was ever given (from the mirrored key messages). */
