@@ -4,12 +4,11 @@
 // garbled MLS message "from Bob"). Screenshots of each state go to test-results/screenshots.
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { createRoomLink, waitForCall, waitForDiagnostics } from '../../../calltest/app.js';
+import { waitForDiagnostics } from '../../../calltest/app.js';
 import { screenshot } from '../harness/screenshots.js';
-import { join, useTappedCall, type Person } from './support/participants.js';
+import { aliceAndBob, useTappedCall, type Person } from './support/participants.js';
 
 const call = useTappedCall();
-const cast = call.cast;
 
 function headerState(p: Person): Promise<string | null> {
   return p.page.locator('[data-test=call-state]').getAttribute('data-security');
@@ -20,12 +19,7 @@ describe('the header says how far the call can be trusted', () => {
   let bob: Person;
 
   it('not verified, until Alice compares and checks Bob: then everyone verified', async () => {
-    alice = await cast.person('Alice', 'red');
-    bob = await cast.person('Bob', 'green');
-    const link = await createRoomLink(alice.page, call.sfu.server.url);
-    await join(alice, link);
-    await join(bob, link);
-    await Promise.all([waitForCall(alice.page, 1), waitForCall(bob.page, 1)]);
+    ({ alice, bob } = await aliceAndBob(call));
     await expect.poll(() => headerState(alice), { timeout: 10_000 }).toBe('unverified');
     expect(await alice.page.locator('[data-test=call-state]').innerText()).toContain(
       'not verified',

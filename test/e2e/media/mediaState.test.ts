@@ -4,12 +4,11 @@
 // mediasoup's own producer.pause()), she does not see "Bob turned his camera off" but "camera on,
 // but the server is not forwarding it".
 import { describe, expect, it } from 'vitest';
-import { createRoomLink, diagnostics, waitForCall } from '../../../calltest/app.js';
+import { diagnostics } from '../../../calltest/app.js';
 import { screenshot } from '../harness/screenshots.js';
-import { join, useTappedCall, type Person } from './support/participants.js';
+import { aliceAndBob, useTappedCall, type Person } from './support/participants.js';
 
 const call = useTappedCall();
-const cast = call.cast;
 
 /** Bob's sources as Alice's page shows them (diagnostics: on, by whom, withheld). */
 async function bobAtAlice(alice: Person, bob: Person) {
@@ -32,12 +31,7 @@ describe('media state announced end to end', () => {
   let bob: Person;
 
   it("shows Bob's own word for his microphone and camera", async () => {
-    alice = await cast.person('Alice', 'red');
-    bob = await cast.person('Bob', 'green');
-    const link = await createRoomLink(alice.page, call.sfu.server.url);
-    await join(alice, link);
-    await join(bob, link);
-    await Promise.all([waitForCall(alice.page, 1), waitForCall(bob.page, 1)]);
+    ({ alice, bob } = await aliceAndBob(call));
     await expect
       .poll(() => bobAtAlice(alice, bob), { timeout: 20_000 })
       .toMatchObject({

@@ -5,20 +5,15 @@
 // arrives. Carol gets a "screen" track whose frames all fail as WRONG_LABEL, and is never shown
 // Bob's camera as his screen; Alice, who consumed before the lie, still sees his camera.
 import { describe, expect, it } from 'vitest';
-import { createRoomLink, diagnostics, mediaStats, waitForCall } from '../../../calltest/app.js';
-import { join, useTappedCall } from './support/participants.js';
+import { diagnostics, mediaStats } from '../../../calltest/app.js';
+import { aliceAndBob, join, useTappedCall } from './support/participants.js';
 
 const call = useTappedCall();
 const cast = call.cast;
 
 describe('source labels bound end to end', () => {
   it('a camera the server relabels as a screen share is refused (WRONG_LABEL), never shown', async () => {
-    const alice = await cast.person('Alice', 'red');
-    const bob = await cast.person('Bob', 'green');
-    const link = await createRoomLink(alice.page, call.sfu.server.url);
-    await join(alice, link);
-    await join(bob, link);
-    await Promise.all([waitForCall(alice.page, 1), waitForCall(bob.page, 1)]);
+    const { alice, bob, link } = await aliceAndBob(call);
 
     const room = [...call.sfu.server.sfu.registry.rooms.values()][0]!;
     const camera = [...room.peers.get(bob.peerId!)!.producers.values()].find(

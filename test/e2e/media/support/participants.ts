@@ -5,7 +5,13 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { openPage, type PageHandle } from '../../../../calltest/browsers/chromium.js';
-import { diagnostics, joinCall, type Diagnostics } from '../../../../calltest/app.js';
+import {
+  createRoomLink,
+  diagnostics,
+  joinCall,
+  waitForCall,
+  type Diagnostics,
+} from '../../../../calltest/app.js';
 import { ensureWebBuild, startSfu, type TestSfu } from '../../harness/servers.js';
 import { setLogSink, type LogSink } from '../../../../sfu/logger.js';
 import type { TappedProducer } from '../../../../sfu/testing/ProducerTap.js';
@@ -218,4 +224,17 @@ export async function waitForTappedMedia(
   }
   const left = missing();
   if (left.length > 0) throw new Error(`the SFU never forwarded ${left.join(', ')}`);
+}
+
+/** Alice (red) and Bob (green) in a new room of `call`'s SFU, each decrypting the other. */
+export async function aliceAndBob(
+  call: TappedCall,
+): Promise<{ alice: Person; bob: Person; link: string }> {
+  const alice = await call.cast.person('Alice', 'red');
+  const bob = await call.cast.person('Bob', 'green');
+  const link = await createRoomLink(alice.page, call.sfu.server.url);
+  await join(alice, link);
+  await join(bob, link);
+  await Promise.all([waitForCall(alice.page, 1), waitForCall(bob.page, 1)]);
+  return { alice, bob, link };
 }
