@@ -19,6 +19,13 @@ const USAGE = `usage: blindcall-calltest <url> [options]
 
   --browsers N              Chromium participants (default ${DEFAULTS.browsers})
   --firefox N               Firefox ESR participants, where installed (default ${DEFAULTS.firefox})
+  --synthetic N             synthetic participants: Node, real WebRTC (werift), the same
+                            signalling and MLS keys, marked frames checked after decryption
+                            (default ${DEFAULTS.synthetic})
+  --synthetic-video-kbps K  each synthetic participant's video bitrate, 0 for none
+                            (default ${DEFAULTS.syntheticVideoKbps})
+  --synthetic-receive M     what each synthetic participant consumes: all, audio or none
+                            (default ${DEFAULTS.syntheticReceive})
   --duration S              seconds measured once everyone is in the call (default ${DEFAULTS.durationS})
   --churn N                 joins and leaves per minute by an extra participant (default 0)
   --toggle-camera           the first participant turns its camera off and on again
@@ -54,6 +61,8 @@ export function parseOptions(argv: readonly string[]): {
       browsers: { type: 'string' },
       firefox: { type: 'string' },
       synthetic: { type: 'string' },
+      'synthetic-video-kbps': { type: 'string' },
+      'synthetic-receive': { type: 'string' },
       duration: { type: 'string' },
       churn: { type: 'string' },
       'toggle-camera': { type: 'boolean' },
@@ -69,10 +78,9 @@ export function parseOptions(argv: readonly string[]): {
   });
   if (values.help) return null;
   if (positionals.length !== 1) throw new CallTestRefused('give exactly one URL');
-  if (values.synthetic !== undefined && Number(values.synthetic) !== 0)
-    throw new CallTestRefused(
-      '--synthetic participants are not built yet (docs/calltest.md, "Limits")',
-    );
+  const receive = values['synthetic-receive'] ?? DEFAULTS.syntheticReceive;
+  if (receive !== 'all' && receive !== 'audio' && receive !== 'none')
+    throw new CallTestRefused('--synthetic-receive is all, audio or none');
   const format = values.format ?? 'table';
   if (format !== 'table' && format !== 'json')
     throw new CallTestRefused('--format is table or json');
@@ -81,6 +89,13 @@ export function parseOptions(argv: readonly string[]): {
       target: parseTarget(positionals[0]!),
       browsers: count('browsers', values.browsers, DEFAULTS.browsers),
       firefox: count('firefox', values.firefox, DEFAULTS.firefox),
+      synthetic: count('synthetic', values.synthetic, DEFAULTS.synthetic),
+      syntheticVideoKbps: count(
+        'synthetic-video-kbps',
+        values['synthetic-video-kbps'],
+        DEFAULTS.syntheticVideoKbps,
+      ),
+      syntheticReceive: receive,
       durationS: count('duration', values.duration, DEFAULTS.durationS, 5),
       churnPerMinute: count('churn', values.churn, DEFAULTS.churnPerMinute),
       toggleCamera: values['toggle-camera'] ?? false,

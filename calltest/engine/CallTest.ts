@@ -11,6 +11,13 @@ import { newRoomLink } from '../app.js';
 import { IDENTITIES, type MediaIdentity } from '../media/identity.js';
 import { isLoopbackHost, redactLink, type Target } from '../link.js';
 import type { CallTestReport, ParticipantKind } from '../report/Report.js';
+import { parseRoute } from '../../web/util/route.js';
+import { createRoom, inviteLink } from '../../web/util/route.js';
+import {
+  SYNTHETIC_DEFAULTS,
+  SyntheticParticipant,
+  type SyntheticReceive,
+} from '../synthetic/SyntheticParticipant.js';
 import { BrowserParticipant } from './BrowserParticipant.js';
 import { buildReport, finalPerception, type RunRecord } from './checks.js';
 
@@ -18,6 +25,10 @@ export interface CallTestOptions {
   readonly target: Target;
   readonly browsers: number;
   readonly firefox: number;
+  /** Synthetic participants (Node, werift, marked frames) joined after the browsers. */
+  readonly synthetic: number;
+  readonly syntheticVideoKbps: number;
+  readonly syntheticReceive: SyntheticReceive;
   readonly durationS: number;
   readonly churnPerMinute: number;
   readonly toggleCamera: boolean;
@@ -39,6 +50,9 @@ export interface CallTestOptions {
 export const DEFAULTS = {
   browsers: 3,
   firefox: 0,
+  synthetic: 0,
+  syntheticVideoKbps: SYNTHETIC_DEFAULTS.videoKbps,
+  syntheticReceive: 'audio' as SyntheticReceive,
   durationS: 30,
   churnPerMinute: 0,
   maxLoad: 4,
@@ -53,13 +67,23 @@ export class CallTestRefused extends Error {
 }
 
 export function concurrentLoad(o: CallTestOptions): number {
-  return o.browsers + o.firefox + (o.churnPerMinute > 0 ? 1 : 0);
+  return o.browsers + o.firefox + o.synthetic + (o.churnPerMinute > 0 ? 1 : 0);
 }
 
+/** Longest wait for the synthetic members to admit a synthetic newcomer before the next joins. */
+const SYNTHETIC_JOIN_SETTLE_MS = 10_000;
+
+/** Most synthetic participants one run starts (each is a socket, two transports, an MLS leaf). */
+export const MAX_SYNTHETIC = 100;
+
 export function checkOptions(o: CallTestOptions): void {
-  const stable = o.browsers + o.firefox;
+  const stable = o.browsers + o.firefox + o.synthetic;
   if (stable < 2) throw new CallTestRefused('a call test needs at least 2 participants');
-  if (concurrentLoad(o) > IDENTITIES.length)
+  if (o.synthetic > MAX_SYNTHETIC)
+    throw new CallTestRefused(`at most ${MAX_SYNTHETIC} synthetic participants`);
+  if (!(o.syntheticVideoKbps === 0 || (o.syntheticVideoKbps >= 10 && o.syntheticVideoKbps <= 5000)))
+    throw new CallTestRefused('--synthetic-video-kbps is 0 (no video) or between 10 and 5000');
+  if (concurrentLoad(o) - o.synthetic > IDENTITIES.length)
     throw new CallTestRefused(
       `at most ${IDENTITIES.length} browser participants at once (each needs its own colour and tone)`,
     );
@@ -83,6 +107,7 @@ export async function runCallTest(o: CallTestOptions): Promise<CallTestReport> {
   const progress = o.onProgress ?? (() => undefined);
   const aborted = (): boolean => o.signal?.aborted ?? false;
   const all: BrowserParticipant[] = [];
+  const synthetic: SyntheticParticipant[] = [];
   const churners: BrowserParticipant[] = [];
   const toggles: { peer: BrowserParticipant; offAt: number; onAt: number }[] = [];
   const churn = { joins: 0, leaves: 0, failedJoins: 0 };
@@ -100,7 +125,8 @@ export async function runCallTest(o: CallTestOptions): Promise<CallTestReport> {
     return p;
   };
   // Ctrl-C: close every browser now; whatever the run was waiting for then fails, and it ends.
-  const onAbort = (): void => void Promise.all(all.map((p) => p.close()));
+  const onAbort = (): void =>
+    void Promise.all([...all.map((p) => p.close()), ...synthetic.map((p) => p.close())]);
   o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const kinds: ParticipantKind[] = [
@@ -117,9 +143,13 @@ export async function runCallTest(o: CallTestOptions): Promise<CallTestReport> {
     let createdRoom = false;
     if (o.target.kind === 'invite') {
       link = o.target.link;
-    } else {
+    } else if (stable.length > 0) {
       // The deployment's own home page makes the room, as a person would.
       link = await newRoomLink(stable[0]!.driver, o.target.origin);
+      createdRoom = true;
+    } else {
+      // No browser to open the home page: make the room as the page would (web/util/route.ts).
+      link = inviteLink(o.target.origin, createRoom());
       createdRoom = true;
     }
     progress(`room ${redactLink(link)}`);
@@ -130,27 +160,74 @@ export async function runCallTest(o: CallTestOptions): Promise<CallTestReport> {
         ok ? `${p.name} joined in ${p.joinMs} ms` : `${p.name} did not join: ${p.joinError}`,
       );
     }
+    const room = new URL(link);
+    const route = parseRoute(room.pathname, room.hash);
+    if (o.synthetic > 0 && route.name !== 'room')
+      throw new CallTestRefused(
+        'the invite link has no room secret a synthetic participant can use',
+      );
+    for (let i = 0; i < o.synthetic && route.name === 'room'; i++) {
+      if (aborted()) throw new Error('aborted');
+      const p = new SyntheticParticipant({
+        name: `s${i + 1}`,
+        origin: o.target.origin,
+        roomId: route.roomId,
+        roomSecret: route.secret,
+        audioKbps: SYNTHETIC_DEFAULTS.audioKbps,
+        videoKbps: o.syntheticVideoKbps,
+        videoFps: SYNTHETIC_DEFAULTS.videoFps,
+        receive: o.syntheticReceive,
+      });
+      synthetic.push(p);
+      const ok = await p.join(o.joinTimeoutMs);
+      progress(
+        ok ? `${p.name} joined in ${p.joinMs} ms` : `${p.name} did not join: ${p.joinError}`,
+      );
+      // One join at a time, as people come in: the next starts once the synthetic members have
+      // admitted this one, so a run does not fire a burst of commits at members still busy.
+      // The pages keep being read meanwhile, so their first frames are timed when they come.
+      await Promise.all(stable.map((b) => b.sample().catch(() => null)));
+      const settleBy = Date.now() + SYNTHETIC_JOIN_SETTLE_MS;
+      while (ok && Date.now() < settleBy && !aborted()) {
+        const others = synthetic.filter((q) => q !== p && q.peerId !== null);
+        if (others.every((q) => q.admitted.has(p.peerId!)) && p.admitted.size > others.length)
+          break;
+        await sleep(100);
+      }
+    }
     const joined = stable.filter((p) => p.peerId !== null);
+    const joinedSynthetic = synthetic.filter((p) => p.peerId !== null);
+    const everyone = [...joined, ...joinedSynthetic];
     // Until everyone decrypts everyone (or the join timeout): time to first frame, then measure.
     const settleDeadline = Date.now() + (o.settleTimeoutMs ?? DEFAULTS.settleTimeoutMs);
     while (Date.now() < settleDeadline && !aborted()) {
       const ds = await Promise.all(joined.map((p) => p.sample()));
-      const ready = ds.every(
-        (d) =>
-          d !== null &&
-          d.phase === 'in-call' &&
-          joined.every(
+      const ready =
+        ds.every(
+          (d) =>
+            d !== null &&
+            d.phase === 'in-call' &&
+            everyone.every(
+              (other) =>
+                other.peerId === d.selfPeerId ||
+                d.senders.some(
+                  (s) => s.peerId === other.peerId && s.inRoster && s.framesDecrypted > 0,
+                ),
+            ),
+        ) &&
+        joinedSynthetic.every((p) =>
+          everyone.every(
             (other) =>
-              other.peerId === d.selfPeerId ||
-              d.senders.some(
-                (s) => s.peerId === other.peerId && s.inRoster && s.framesDecrypted > 0,
-              ),
+              other === p ||
+              (p.admitted.has(other.peerId!) &&
+                (p.options.receive === 'none' || p.decryptedFrom(other.peerId!) > 0)),
           ),
-      );
+        );
       if (ready) break;
       await sleep(250);
     }
     await Promise.all(joined.map((p) => p.startMeasuring()));
+    for (const p of joinedSynthetic) p.windowStart = p.snapshot();
     const measureStart = Date.now();
     const measureEnd = measureStart + o.durationS * 1000;
     const churnEvery = o.churnPerMinute > 0 ? 120_000 / o.churnPerMinute : Infinity;
@@ -163,6 +240,7 @@ export async function runCallTest(o: CallTestOptions): Promise<CallTestReport> {
     while (Date.now() < measureEnd && !aborted()) {
       const now = Date.now();
       await Promise.all(joined.map((p) => p.sample().catch(() => null)));
+      for (const p of joinedSynthetic) p.sample();
       await Promise.all(joined.map((p) => p.sampleMedia().catch(() => null)));
       if (++tick % 5 === 0)
         await Promise.all(joined.map((p) => p.sampleWebrtc().catch(() => null)));
@@ -194,17 +272,27 @@ export async function runCallTest(o: CallTestOptions): Promise<CallTestReport> {
           .catch(() => void churn.failedJoins++)
           .finally(() => (churnTask = null));
       }
-      progress(progressLine(joined, stable.length, now - measureStart, o.durationS));
+      progress(
+        progressLine(
+          joined,
+          joinedSynthetic,
+          stable.length + synthetic.length,
+          now - measureStart,
+          o.durationS,
+        ),
+      );
       await sleep(1000);
     }
     await churnTask;
     if (aborted()) throw new Error('aborted');
     const measuredMs = Date.now() - measureStart;
     await Promise.all(joined.map((p) => p.endMeasuring()));
+    for (const p of joinedSynthetic) p.windowEnd = p.snapshot();
     // The last churner's leave changes the roster: give codes and keys a moment to settle.
     if (churn.joins > 0) await sleep(3000);
     const perception = await finalPerception(joined, toggles);
     await Promise.all(joined.map((p) => p.sample().catch(() => null)));
+    for (const p of joinedSynthetic) p.sample();
     const record: RunRecord = {
       options: o,
       link,
@@ -213,6 +301,7 @@ export async function runCallTest(o: CallTestOptions): Promise<CallTestReport> {
       measuredMs,
       stable,
       churners,
+      synthetic,
       churn,
       perception,
       toggles,
@@ -225,12 +314,13 @@ export async function runCallTest(o: CallTestOptions): Promise<CallTestReport> {
     };
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
-    await Promise.all(all.map((p) => p.close()));
+    await Promise.all([...all.map((p) => p.close()), ...synthetic.map((p) => p.close())]);
   }
 }
 
 function progressLine(
   joined: readonly BrowserParticipant[],
+  synthetic: readonly SyntheticParticipant[],
   total: number,
   elapsedMs: number,
   durationS: number,
@@ -245,9 +335,22 @@ function progressLine(
       if (s.framesDecrypted > 0 && (s.msSinceLastFrame ?? Infinity) < 2000) decrypting++;
     }
   }
-  const codes = new Set(joined.map((p) => p.last?.securityCode?.full ?? null)).size;
+  for (const p of synthetic) {
+    for (const [peerId, f] of p.from) {
+      failures += f.failures;
+      pairs++;
+      const h = p.history.get(peerId) ?? [];
+      const a = h[h.length - 3];
+      const b = h[h.length - 1];
+      if (a && b && b.framesDecrypted > a.framesDecrypted) decrypting++;
+    }
+  }
+  const codes = new Set([
+    ...joined.map((p) => p.last?.securityCode?.full ?? null),
+    ...synthetic.map((p) => p.securityCode),
+  ]).size;
   return (
-    `[${String(Math.round(elapsedMs / 1000)).padStart(3)}/${durationS} s] joined ${joined.length}/${total}` +
+    `[${String(Math.round(elapsedMs / 1000)).padStart(3)}/${durationS} s] joined ${joined.length + synthetic.length}/${total}` +
     ` · decrypting ${decrypting}/${pairs} streams · decrypt failures ${failures}` +
     ` · security codes ${codes === 1 ? 'agree' : `DIFFER (${codes})`}`
   );

@@ -23,8 +23,10 @@ import {
   type ReceivedFrom,
   type UnknownPeer,
 } from '../report/Report.js';
+import type { SyntheticParticipant } from '../synthetic/SyntheticParticipant.js';
 import type { BrowserParticipant, SenderSample } from './BrowserParticipant.js';
 import type { CallTestOptions } from './CallTest.js';
+import { browserFromSynthetic, pairChecks, syntheticReport } from './syntheticChecks.js';
 
 /** What receivers are judged on: the last few seconds of picture and sound. */
 const PERCEPTION_WINDOW_MS = 5000;
@@ -42,8 +44,8 @@ export interface Toggle {
 export interface Heard {
   readonly video: VideoReport | undefined;
   readonly audio: AudioReport | undefined;
-  readonly picture: ReceivedFrom['picture'];
-  readonly sound: ReceivedFrom['sound'];
+  readonly picture: NonNullable<ReceivedFrom['picture']>;
+  readonly sound: NonNullable<ReceivedFrom['sound']>;
 }
 
 /** receiver → sender peer id → what it saw and heard at the end. */
@@ -57,6 +59,7 @@ export interface RunRecord {
   readonly measuredMs: number;
   readonly stable: readonly BrowserParticipant[];
   readonly churners: readonly BrowserParticipant[];
+  readonly synthetic: readonly SyntheticParticipant[];
   readonly churn: { joins: number; leaves: number; failedJoins: number };
   readonly perception: Perception;
   readonly toggles: readonly Toggle[];
@@ -170,7 +173,8 @@ function overlapsToggle(
 }
 
 function kbps(bytes: number, ms: number): number {
-  return ms > 0 ? Math.round((bytes * 8) / ms) : 0;
+  // Sums fall when a receiving stream ends mid-run (its counters leave the total): never below 0.
+  return ms > 0 ? Math.max(0, Math.round((bytes * 8) / ms)) : 0;
 }
 
 function participantReport(
@@ -196,24 +200,32 @@ function participantReport(
       (g) => !overlapsToggle(g, sender, record.toggles),
     );
     const heights = [...(p.heights.get(sender.peerId) ?? [])].sort((a, b) => a - b);
+    const picture = h?.picture ?? {
+      expected: sender.identity.colour,
+      seen: null,
+      distinctFrames: 0,
+      ok: false,
+    };
+    const sound = h?.sound ?? {
+      expectedHz: sender.identity.toneHz,
+      heardHz: null,
+      beeps: 0,
+      ok: false,
+    };
     const r: ReceivedFrom = {
       from: sender.name,
       peerId: sender.peerId,
       framesDecrypted: d?.framesDecrypted ?? 0,
       decryptFailures: d?.failures ?? 0,
       undecryptableMs: undecryptableMs(p.history.get(sender.peerId) ?? []),
-      picture: h?.picture ?? {
-        expected: sender.identity.colour,
-        seen: null,
-        distinctFrames: 0,
-        ok: false,
-      },
-      sound: h?.sound ?? { expectedHz: sender.identity.toneHz, heardHz: null, beeps: 0, ok: false },
+      picture,
+      sound,
       freezes: {
         over500ms: gaps.filter((g) => g[1] - g[0] > 500).length,
         over1s: gaps.filter((g) => g[1] - g[0] > 1000).length,
         longestMs: Math.round(Math.max(0, ...gaps.map((g) => g[1] - g[0]))),
       },
+      frames: null,
       heights,
       layers: [...new Set(heights.map(layerOf))].sort(),
     };
@@ -221,38 +233,27 @@ function participantReport(
     const pair = `${p.name} ← ${sender.name}`;
     checks.push({
       check: 'PICTURE',
-      ok: r.picture.ok,
+      ok: picture.ok,
       participant: p.name,
-      message: r.picture.ok
-        ? `${pair}: ${r.picture.seen} picture, ${r.picture.distinctFrames} distinct frames`
-        : `${pair}: expected the ${r.picture.expected} picture moving, saw ${r.picture.seen ?? 'none'} ` +
-          `(${r.picture.distinctFrames} distinct frames in the last ${PERCEPTION_WINDOW_MS / 1000} s)`,
+      message: picture.ok
+        ? `${pair}: ${picture.seen} picture, ${picture.distinctFrames} distinct frames`
+        : `${pair}: expected the ${picture.expected} picture moving, saw ${picture.seen ?? 'none'} ` +
+          `(${picture.distinctFrames} distinct frames in the last ${PERCEPTION_WINDOW_MS / 1000} s)`,
     });
     checks.push({
       check: 'SOUND',
-      ok: r.sound.ok,
+      ok: sound.ok,
       participant: p.name,
-      message: r.sound.ok
-        ? `${pair}: ${r.sound.heardHz} Hz tone, ${r.sound.beeps} beeps`
-        : `${pair}: expected ${r.sound.expectedHz} Hz beeps, heard ${r.sound.beeps} beeps at ` +
-          `${r.sound.heardHz ?? '-'} Hz in the last ${PERCEPTION_WINDOW_MS / 1000} s`,
+      message: sound.ok
+        ? `${pair}: ${sound.heardHz} Hz tone, ${sound.beeps} beeps`
+        : `${pair}: expected ${sound.expectedHz} Hz beeps, heard ${sound.beeps} beeps at ` +
+          `${sound.heardHz ?? '-'} Hz in the last ${PERCEPTION_WINDOW_MS / 1000} s`,
     });
-    const bound = record.options.undecryptableBoundMs;
-    checks.push({
-      check: 'UNDECRYPTABLE',
-      ok: r.undecryptableMs <= bound,
-      participant: p.name,
-      message: `${pair}: undecryptable media for at most ${r.undecryptableMs} ms (bound ${bound} ms)`,
-    });
-    const admitted = d?.inRoster ?? false;
-    checks.push({
-      check: 'UNADMITTED',
-      ok: admitted,
-      participant: p.name,
-      message: admitted
-        ? `${pair}: admitted by the key protocol`
-        : `${pair}: ${sender.name} (peer ${sender.peerId}) is in the call but the key protocol never admitted it on ${p.name}'s page`,
-    });
+    pairChecks(record, checks, p, sender, r, d?.inRoster ?? false);
+  }
+  for (const sender of record.synthetic) {
+    if (p.peerId === null || sender.peerId === null) continue;
+    received.push(browserFromSynthetic(p, sender, record, checks));
   }
   const w0 = p.webrtcStart;
   const w1 = p.webrtcEnd;
@@ -328,9 +329,11 @@ function participantReport(
 
 /** Peer ids a page listed that none of the run's participants had. */
 function unknownPeers(record: RunRecord): UnknownPeer[] {
-  const ours = new Set([...record.stable, ...record.churners].flatMap((p) => [...p.peerIds]));
+  const ours = new Set(
+    [...record.stable, ...record.churners, ...record.synthetic].flatMap((p) => [...p.peerIds]),
+  );
   const seen = new Map<string, { seenBy: string[]; admitted: boolean }>();
-  for (const p of record.stable) {
+  for (const p of [...record.stable, ...record.synthetic]) {
     for (const [peerId, admitted] of p.seenPeers) {
       if (ours.has(peerId)) continue;
       const e = seen.get(peerId) ?? { seenBy: [], admitted: false };
@@ -345,7 +348,7 @@ function unknownPeers(record: RunRecord): UnknownPeer[] {
 export function buildReport(record: RunRecord): Omit<CallTestReport, 'tool'> {
   const checks: CheckResult[] = [];
   const o = record.options;
-  for (const p of record.stable) {
+  for (const p of [...record.stable, ...record.synthetic]) {
     checks.push({
       check: 'JOIN',
       ok: p.peerId !== null,
@@ -373,7 +376,10 @@ export function buildReport(record: RunRecord): Omit<CallTestReport, 'tool'> {
       participant: null,
       message: `${record.churn.failedJoins} of ${record.churn.joins + record.churn.failedJoins} churn joins failed`,
     });
-  const participants = record.stable.map((p) => participantReport(p, record, checks));
+  const participants = [
+    ...record.stable.map((p) => participantReport(p, record, checks)),
+    ...record.synthetic.map((p) => syntheticReport(p, record, checks)),
+  ];
   const joined = participants.filter((p) => p.joined);
   const codes = new Set(joined.map((p) => p.securityCode));
   const codesOk = joined.length > 0 && codes.size === 1 && !codes.has(null);
@@ -404,6 +410,7 @@ export function buildReport(record: RunRecord): Omit<CallTestReport, 'tool'> {
     'SECURITY_CODE',
     'UNDECRYPTABLE',
     'FIRST_FRAME',
+    'FRAMES',
     'PICTURE',
     'SOUND',
   ];
@@ -424,6 +431,9 @@ export function buildReport(record: RunRecord): Omit<CallTestReport, 'tool'> {
     options: {
       browsers: o.browsers,
       firefox: o.firefox,
+      synthetic: o.synthetic,
+      syntheticVideoKbps: o.syntheticVideoKbps,
+      syntheticReceive: o.syntheticReceive,
       durationS: o.durationS,
       churnPerMinute: o.churnPerMinute,
       toggleCamera: o.toggleCamera,
@@ -441,8 +451,12 @@ export function buildReport(record: RunRecord): Omit<CallTestReport, 'tool'> {
       joined: joined.length,
       maxJoinMs: max(participants.map((p) => p.joinMs)),
       maxFirstFrameMs: max(participants.map((p) => p.firstFrameMs)),
-      streamsExpected: received.length * 2,
-      streamsOk: received.reduce((n, r) => n + (r.picture.ok ? 1 : 0) + (r.sound.ok ? 1 : 0), 0),
+      // A browser pair has a picture and a sound to check; a pair with a synthetic end, frames.
+      streamsExpected: received.reduce((n, r) => n + (r.picture ? 2 : 1), 0),
+      streamsOk: received.reduce(
+        (n, r) => n + (r.picture?.ok ? 1 : 0) + (r.sound?.ok ? 1 : 0) + (r.frames?.ok ? 1 : 0),
+        0,
+      ),
       freezesOver500ms: received.reduce((n, r) => n + r.freezes.over500ms, 0),
       freezesOver1s: received.reduce((n, r) => n + r.freezes.over1s, 0),
       decryptFailures: participants.reduce((n, p) => n + p.decryptFailures.total, 0),

@@ -5,9 +5,10 @@
  * meaning or goes away.
  */
 
-export const REPORT_FORMAT = 'blindcall-calltest/1';
+export const REPORT_FORMAT = 'blindcall-calltest/2';
 
-export type ParticipantKind = 'chromium' | 'firefox';
+/** A browser, or a synthetic participant (calltest/synthetic: Node, werift, marked frames). */
+export type ParticipantKind = 'chromium' | 'firefox' | 'synthetic';
 
 /** Why a run failed: one stable code per kind of check. */
 export type CheckId =
@@ -18,7 +19,9 @@ export type CheckId =
   | 'SECURITY_CODE'
   | 'E2EE_TRANSFORM'
   | 'UNDECRYPTABLE'
-  | 'UNADMITTED';
+  | 'UNADMITTED'
+  /** A pair with a synthetic end: frames of every stream decrypt, and their marks are right. */
+  | 'FRAMES';
 
 export interface CheckResult {
   readonly check: CheckId;
@@ -41,19 +44,38 @@ export interface ReceivedFrom {
   readonly decryptFailures: number;
   /** Longest stretch in which frames of this sender arrived and none decrypted, ms. */
   readonly undecryptableMs: number;
+  /** Null when either end is synthetic: a synthetic sender sends no picture or tone. */
   readonly picture: {
     readonly expected: string;
     /** The colour most samples showed, or null (no picture, or not a sender's colour). */
     readonly seen: string | null;
     readonly distinctFrames: number;
     readonly ok: boolean;
-  };
+  } | null;
   readonly sound: {
     readonly expectedHz: number;
     readonly heardHz: number | null;
     readonly beeps: number;
     readonly ok: boolean;
-  };
+  } | null;
+  /**
+   * A pair with a synthetic end (null otherwise): frames decrypted over the run's last 5 s, per
+   * source where the receiver counts them (a synthetic receiver does, a page counts per sender),
+   * and at a synthetic receiver of a synthetic sender the marks checked after decryption
+   * (source and order right, frames missing, latency).
+   */
+  readonly frames: {
+    readonly recent: number;
+    readonly audio: number | null;
+    readonly video: number | null;
+    readonly marks: {
+      readonly marked: number;
+      readonly bad: number;
+      readonly missing: number;
+      readonly meanLatencyMs: number | null;
+    } | null;
+    readonly ok: boolean;
+  } | null;
   readonly freezes: {
     readonly over500ms: number;
     readonly over1s: number;
@@ -68,8 +90,9 @@ export interface ReceivedFrom {
 export interface ParticipantReport {
   readonly name: string;
   readonly kind: ParticipantKind;
-  readonly colour: string;
-  readonly toneHz: number;
+  /** The picture and tone that identify a browser participant; null for a synthetic one. */
+  readonly colour: string | null;
+  readonly toneHz: number | null;
   /** The peer id the SFU gave it (visible to the server anyway), or null if it never joined. */
   readonly peerId: string | null;
   readonly joined: boolean;
@@ -119,6 +142,9 @@ export interface CallTestReport {
   readonly options: {
     readonly browsers: number;
     readonly firefox: number;
+    readonly synthetic: number;
+    readonly syntheticVideoKbps: number;
+    readonly syntheticReceive: 'all' | 'audio' | 'none';
     readonly durationS: number;
     readonly churnPerMinute: number;
     readonly toggleCamera: boolean;

@@ -16,11 +16,30 @@ function table(rows: readonly (readonly string[])[]): string {
 
 const ms = (v: number | null): string => (v === null ? '-' : `${v}`);
 
+/**
+ * Picture, frames, tone and beeps of one pair. A pair with a synthetic end has no picture or
+ * tone: its frames (audio/video where counted, recent) and marks (right/all) show instead.
+ */
+function pairCells(x: CallTestReport['participants'][number]['received'][number]): string[] {
+  if (x.picture && x.sound)
+    return [
+      `${x.picture.ok ? 'ok' : 'FAIL'} ${x.picture.seen ?? 'none'}`,
+      `${x.picture.distinctFrames}`,
+      `${x.sound.ok ? 'ok' : 'FAIL'} ${x.sound.heardHz ?? '-'}/${x.sound.expectedHz}`,
+      `${x.sound.beeps}`,
+    ];
+  const f = x.frames;
+  if (!f) return ['-', '-', '-', '-'];
+  const perSource = f.audio === null ? `${x.framesDecrypted}` : `${f.audio}/${f.video}`;
+  const marks = f.marks ? `marks ${f.marks.marked - f.marks.bad}/${f.marks.marked}` : 'no marks';
+  return [`${f.ok ? 'ok' : 'FAIL'} synthetic`, `${perSource} (${f.recent} recent)`, marks, '-'];
+}
+
 export function renderTable(r: CallTestReport): string {
   const people = table([
     [
       'participant',
-      'browser',
+      'kind',
       'peer',
       'join ms',
       '1st frame ms',
@@ -68,10 +87,7 @@ export function renderTable(r: CallTestReport): string {
     ...r.participants.flatMap((p) =>
       p.received.map((x) => [
         `${p.name} ← ${x.from}`,
-        `${x.picture.ok ? 'ok' : 'FAIL'} ${x.picture.seen ?? 'none'}`,
-        `${x.picture.distinctFrames}`,
-        `${x.sound.ok ? 'ok' : 'FAIL'} ${x.sound.heardHz ?? '-'}/${x.sound.expectedHz}`,
-        `${x.sound.beeps}`,
+        ...pairCells(x),
         `${x.freezes.over500ms}/${x.freezes.over1s}`,
         `${x.freezes.longestMs}`,
         `${x.layers.join(',') || '-'} (${x.heights.join(',') || '-'})`,

@@ -106,6 +106,38 @@ describe('blindcall-calltest', { timeout: RUN_TIMEOUT_MS }, () => {
     expect(xml).toContain(`tests="${report.checks.length}" failures="0"`);
   });
 
+  it('passes with 2 browsers and 10 synthetic participants: one code, every pair decrypting, marks right', async () => {
+    ensureWebBuild();
+    sfu = await startSfu();
+    const r = await runCallTest({
+      ...DEFAULTS,
+      target: parseTarget(sfu.url),
+      browsers: 2,
+      synthetic: 10,
+      durationS: 10,
+      toggleCamera: false,
+      screenShare: false,
+      iOwnThisDeployment: false,
+      onProgress: (line) => console.log(line),
+    });
+    show(r);
+    console.log(`tool: ${r.tool.wallMs} ms wall, ${r.tool.cpuMs} ms CPU for 12 participants`);
+    expect(r.result).toBe('pass');
+    expect(r.totals.joined).toBe(12);
+    expect(r.totals.distinctSecurityCodes).toBe(1);
+    const synthetic = r.participants.filter((p) => p.kind === 'synthetic');
+    expect(synthetic).toHaveLength(10);
+    // Every pair with a synthetic end was checked on its frames: 2·10 + 10·11 pairs.
+    expect(passing(r, 'FRAMES')).toHaveLength(2 * 10 + 10 * 11);
+    for (const p of synthetic) {
+      expect(p.framesEncrypted).toBeGreaterThan(0);
+      for (const from of p.received.filter((x) => x.from.startsWith('s'))) {
+        expect(from.frames?.marks?.marked, `${p.name} ← ${from.from}`).toBeGreaterThan(0);
+        expect(from.frames?.marks?.bad).toBe(0);
+      }
+    }
+  });
+
   it("fails on PICTURE for exactly the dropped sender's video", async () => {
     const server = await brokenSfu('drop-video:2');
     const r = await run(server.url);

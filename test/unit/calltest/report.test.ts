@@ -223,6 +223,7 @@ describe('checks', () => {
       measuredMs: 30_000,
       stable: [a, b],
       churners: [],
+      synthetic: [],
       churn: { joins: 0, leaves: 0, failedJoins: 0 },
       perception: new Map([
         [a, new Map([[b.peerId!, ok(b)]])],

@@ -35,8 +35,8 @@ const RECOVERY_NOTICE_INTERVAL_MS = 1000;
  * (50 frames/s) or of 60 fps video; bounded memory if the server floods us with unknown KIDs.
  * A sender's first frames of a new epoch may overtake the commit that gives us its key.
  */
-const KEY_WAIT_MS = 3000;
-const MAX_WAITING_FRAMES = 180;
+export const KEY_WAIT_MS = 3000;
+export const MAX_WAITING_FRAMES = 180;
 
 interface WaitingFrame {
   readonly frame: EncodedFrame;
