@@ -583,7 +583,9 @@ export class SyntheticParticipant {
       ),
     });
     const answer = await pc.createAnswer();
-    await pc.setLocalDescription(answer);
+    // The SFU's transport learns our DTLS parameters before werift starts ICE and DTLS (at
+    // setLocalDescription), as mediasoup-client does: otherwise a quick handshake moves the
+    // transport out of 'new' and the SFU refuses the connect as already connected.
     if (!this.recvConnected) {
       this.recvConnected = true;
       await this.signalling.request('connectTransport', {
@@ -594,6 +596,7 @@ export class SyntheticParticipant {
         },
       });
     }
+    await pc.setLocalDescription(answer);
     for (const c of added) {
       await this.signalling.request('resumeConsumer', { consumerId: c.consumerId });
       if (c.section.kind === 'video')

@@ -57,6 +57,8 @@ const passing = (r: CallTestReport, check: CheckResult['check']): CheckResult[] 
 
 function show(r: CallTestReport): void {
   console.log(`result ${r.result}; reasons:\n  ${r.reasons.join('\n  ')}`);
+  for (const p of r.participants)
+    if (p.errors.length > 0) console.log(`${p.name} errors: ${p.errors.join(' | ')}`);
   expect(validateReport(r), 'the report validates against its schema').toEqual([]);
 }
 
