@@ -10,35 +10,37 @@
 import { randomBytes } from '@noble/hashes/utils.js';
 import type { MediaKind, RtpCapabilities } from 'mediasoup-client/types';
 import {
-  RTCPeerConnection,
-  RTCRtpCodecParameters,
   RtpHeader,
   RtpPacket,
   Vp8Packetizer,
-  Vp8RtpPayload,
-  useSdesMid,
+  type RTCPeerConnection,
   type RTCRtpTransceiver,
 } from 'werift';
 import type { MediaSource, ProducerInfo } from '../../shared/protocol/index.js';
-import { SFrameContext, SFrameError, type FrameLayout } from '../../shared/sframe/index.js';
+import { SFrameContext, type FrameLayout } from '../../shared/sframe/index.js';
 import { MlsSession } from '../../web/call/MlsSession.js';
 import { SignallingClient } from '../../web/call/SignallingClient.js';
 import { FRAME_SOURCE_LABEL } from '../../web/e2ee/messages.js';
-import { KEY_WAIT_MS, MAX_WAITING_FRAMES } from '../../web/e2ee/worker/FramePipe.js';
 import { setLogLevel } from '../../web/util/logger.js';
 import type { SenderSample } from '../engine/BrowserParticipant.js';
-import { audioFrame, readMark, videoFrame } from './frames.js';
+import { audioFrame, videoFrame } from './frames.js';
+import { peerConnection } from './peerConnection.js';
 import {
   localDtlsRole,
   localFingerprint,
   MID_URI,
   parseLocalOffer,
   producerRtpParameters,
-  receiveOffer,
   sendAnswer,
-  type RemoteSection,
-  type TransportParams,
 } from './sdp.js';
+import {
+  reasonOf,
+  SyntheticReceiver,
+  type FromSender,
+  type SyntheticReceive,
+} from './SyntheticReceiver.js';
+
+export type { FromSender, StreamCounters, SyntheticReceive } from './SyntheticReceiver.js';
 
 export interface SyntheticOptions {
   readonly name: string;
@@ -56,63 +58,17 @@ export interface SyntheticOptions {
   readonly receive: SyntheticReceive;
 }
 
-export type SyntheticReceive = 'all' | 'audio' | 'none';
-
 export const SYNTHETIC_DEFAULTS = { audioKbps: 32, videoKbps: 150, videoFps: 15 } as const;
 
 const AUDIO_FRAME_MS = 20;
 const KEY_FRAME_EVERY_MS = 2000;
 /** A key frame asked for (PLI) is sent at most this often. */
 const KEY_FRAME_MIN_GAP_MS = 300;
-/** A video gap longer than this is a freeze (the report counts those over 500 ms and 1 s). */
-const FREEZE_MS = 500;
 const MAX_PAYLOAD_BYTES = 1100;
 const SOURCES: readonly { kind: MediaKind; source: MediaSource }[] = [
   { kind: 'audio', source: 'microphone' },
   { kind: 'video', source: 'camera' },
 ];
-
-/** One received stream (a consumer): what came, what decrypted, what the marks said. */
-export interface StreamCounters {
-  readonly source: MediaSource;
-  packets: number;
-  /** Packets missing from the sequence (received in order, as RTP numbers them). */
-  packetsLost: number;
-  bytes: number;
-  frames: number;
-  decrypted: number;
-  /** Decrypted frames with a mark (a synthetic sender's), and of those, wrong ones. */
-  marked: number;
-  badMarks: number;
-  /** Marked frames skipped over (sequence gaps): frames that never arrived or decrypted. */
-  framesMissing: number;
-  latencyMsSum: number;
-  /** Gaps between decrypted frames longer than FREEZE_MS, [from, to] in ms since the epoch. */
-  readonly freezes: [number, number][];
-  lastDecryptedAt: number | null;
-}
-
-export interface FromSender {
-  readonly peerId: string;
-  failures: number;
-  readonly byReason: Record<string, number>;
-  readonly streams: StreamCounters[];
-}
-
-interface Consumer {
-  readonly consumerId: string;
-  readonly info: ProducerInfo;
-  readonly section: RemoteSection;
-  readonly counters: StreamCounters;
-  readonly label: Uint8Array;
-  readonly otherLabels: readonly Uint8Array[];
-  lastRtpSeq: number | null;
-  lastMarkSeq: number | null;
-  frame: { ts: number; seq: number; chunks: Buffer[] } | null;
-  chain: Promise<void>;
-  /** Frames whose key has not arrived yet, as the frame worker holds them (FramePipe). */
-  waiting: { data: Uint8Array; since: number }[];
-}
 
 interface Sending {
   readonly kind: MediaKind;
@@ -123,25 +79,6 @@ interface Sending {
   frames: number;
 }
 
-function peerConnection(): RTCPeerConnection {
-  return new RTCPeerConnection({
-    iceServers: [],
-    iceUseIpv6: false,
-    bundlePolicy: 'max-bundle',
-    codecs: {
-      audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })],
-      video: [
-        new RTCRtpCodecParameters({
-          mimeType: 'video/VP8',
-          clockRate: 90000,
-          rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }],
-        }),
-      ],
-    },
-    headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
-  });
-}
-
 /** The SFU's capabilities reduced to what a synthetic participant receives: Opus, VP8, MID. */
 function receiveCapabilities(router: RtpCapabilities): RtpCapabilities {
   return {
@@ -150,10 +87,6 @@ function receiveCapabilities(router: RtpCapabilities): RtpCapabilities {
     ),
     headerExtensions: (router.headerExtensions ?? []).filter((e) => e.uri === MID_URI),
   };
-}
-
-function reasonOf(err: unknown): string {
-  return err instanceof SFrameError ? err.code : 'INTERNAL';
 }
 
 /** Totals at one moment, to measure a window's bitrates and loss. */
@@ -182,18 +115,12 @@ export class SyntheticParticipant {
   framesEncrypted = 0;
   bytesSent = { audio: 0, video: 0 };
   readonly errors: string[] = [];
-  readonly from = new Map<string, FromSender>();
   private readonly signalling: SignallingClient;
   private readonly ctx = new SFrameContext();
   private session: MlsSession | null = null;
   private keyOps: Promise<unknown> = Promise.resolve();
   private sendPc: RTCPeerConnection | null = null;
-  private recvPc: RTCPeerConnection | null = null;
-  private recvTransport: (TransportParams & { transportId: string }) | null = null;
-  private recvConnected = false;
-  private readonly consumers: Consumer[] = [];
-  private readonly byMid = new Map<string, Consumer>();
-  private recvQueue: Promise<void> = Promise.resolve();
+  private readonly receiver: SyntheticReceiver;
   private readonly earlyProducers: ProducerInfo[] = [];
   private readonly sending: Sending[] = [];
   private timers: ReturnType<typeof setInterval>[] = [];
@@ -210,6 +137,17 @@ export class SyntheticParticipant {
     const level = process.env['BLINDCALL_CALLTEST_LOG'];
     setLogLevel(level === 'debug' || level === 'info' || level === 'warn' ? level : 'error');
     this.signalling = new SignallingClient(options.origin);
+    this.receiver = new SyntheticReceiver({
+      signalling: this.signalling,
+      ctx: this.ctx,
+      receive: options.receive,
+      selfPeerId: () => this.peerId,
+      keysSettled: () => this.keyOps,
+      note: (error) => this.note(error),
+      decrypted: () => {
+        if (this.firstFrameMs === null) this.firstFrameMs = Date.now() - this.joinStartedAt;
+      },
+    });
   }
 
   get name(): string {
@@ -244,15 +182,13 @@ export class SyntheticParticipant {
     return (this.from.get(peerId)?.streams ?? []).reduce((n, s) => n + s.decrypted, 0);
   }
 
+  /** What it received, by sender. */
+  get from(): ReadonlyMap<string, FromSender> {
+    return this.receiver.from;
+  }
+
   snapshot(): SyntheticSnapshot {
-    const inBytes = { audio: 0, video: 0 };
-    let packets = 0;
-    let packetsLost = 0;
-    for (const c of this.consumers) {
-      inBytes[c.section.kind] += c.counters.bytes;
-      packets += c.counters.packets;
-      packetsLost += c.counters.packetsLost;
-    }
+    const { inBytes, packets, packetsLost } = this.receiver.totals();
     return { t: Date.now(), inBytes, outBytes: { ...this.bytesSent }, packets, packetsLost };
   }
 
@@ -319,42 +255,24 @@ export class SyntheticParticipant {
     session.on('warning', (code) => this.note(`MLS warning ${code}`));
     this.session = session;
     // Frames still waiting for a key when none comes are counted lost once their wait is over.
-    this.timers.push(setInterval(() => this.retryWaiting(), 1000));
+    this.timers.push(setInterval(() => this.receiver.retryWaiting(), 1000));
     await session.start();
     await this.startSending();
     const recv = await sig.request('createTransport', { direction: 'recv' });
-    this.recvTransport = recv;
-    this.recvPc = peerConnection();
-    this.recvPc.ontrack = ({ track, transceiver }) => {
-      track.onReceiveRtp.subscribe((rtp) => {
-        const c = transceiver.mid === null ? undefined : this.byMid.get(transceiver.mid);
-        if (c) this.onRtp(c, rtp);
-      });
-    };
+    this.receiver.start(recv);
     const known = new Set(joined.producers.map((p) => p.producerId));
-    this.consumeAll([
+    this.receiver.consumeAll([
       ...joined.producers,
       ...this.earlyProducers.splice(0).filter((p) => !known.has(p.producerId)),
     ]);
-    await this.recvQueue;
+    await this.receiver.settled();
   }
 
   private keyOp(op: () => Promise<unknown> | void): void {
     this.keyOps = this.keyOps
       .then(op)
       .catch((err: unknown) => this.note(`key: ${reasonOf(err)}`))
-      .then(() => this.retryWaiting());
-  }
-
-  /** A key arrived: frames waiting for one try again, in order; those past the wait are lost. */
-  private retryWaiting(): void {
-    for (const c of this.consumers) {
-      if (c.waiting.length === 0) continue;
-      const frames = c.waiting.splice(0);
-      c.chain = c.chain.then(async () => {
-        for (const f of frames) await this.open(c, f.data, f.since);
-      });
-    }
+      .then(() => this.receiver.retryWaiting());
   }
 
   private note(error: string): void {
@@ -369,12 +287,11 @@ export class SyntheticParticipant {
     sig.onNotification('peerLeft', (m) => void this.session?.peerLeft(m.peerId));
     // A producer made while we join is in neither the join's list nor consumable yet: keep it.
     sig.onNotification('newProducer', (info) => {
-      if (this.recvTransport) this.consumeAll([info]);
+      if (this.receiver.ready) this.receiver.consumeAll([info]);
       else this.earlyProducers.push(info);
     });
     sig.onNotification('consumerClosed', ({ consumerId }) => {
-      const c = this.consumers.find((x) => x.consumerId === consumerId);
-      if (c) c.section.closed = true;
+      this.receiver.consumerClosed(consumerId);
     });
     sig.onNotification('reconnect', ({ reason }) => {
       this.reconnects++;
@@ -508,189 +425,6 @@ export class SyntheticParticipant {
       await s.transceiver.sender.sendRtp(packet);
   }
 
-  /** Consumes producers one batch at a time: each batch is one renegotiation of the receiver. */
-  private consumeAll(infos: readonly ProducerInfo[]): void {
-    const want = this.options.receive;
-    const mine = infos.filter(
-      (i) =>
-        i.peerId !== this.peerId && (want === 'all' || (want === 'audio' && i.kind === 'audio')),
-    );
-    if (mine.length === 0) return;
-    this.recvQueue = this.recvQueue
-      .then(() => this.addConsumers(mine))
-      .catch((err: unknown) =>
-        this.note(`consume: ${err instanceof Error ? err.message : String(err)}`),
-      );
-  }
-
-  private async addConsumers(infos: readonly ProducerInfo[]): Promise<void> {
-    const t = this.recvTransport;
-    const pc = this.recvPc;
-    if (!t || !pc || this.closed) return;
-    const added: Consumer[] = [];
-    for (const info of infos) {
-      let res;
-      try {
-        res = await this.signalling.request('consume', {
-          transportId: t.transportId,
-          producerId: info.producerId,
-        });
-      } catch (err) {
-        this.note(
-          `consume ${info.kind} of ${info.peerId}: ${err instanceof Error ? err.message : String(err)}`,
-        );
-        continue;
-      }
-      const counters: StreamCounters = {
-        source: res.source,
-        packets: 0,
-        packetsLost: 0,
-        bytes: 0,
-        frames: 0,
-        decrypted: 0,
-        marked: 0,
-        badMarks: 0,
-        framesMissing: 0,
-        latencyMsSum: 0,
-        freezes: [],
-        lastDecryptedAt: null,
-      };
-      const other = res.source === 'camera' ? 'screen' : res.source === 'screen' ? 'camera' : null;
-      const c: Consumer = {
-        consumerId: res.consumerId,
-        info: { ...info, source: res.source, kind: res.kind },
-        section: { kind: res.kind, rtpParameters: res.rtpParameters, closed: false },
-        counters,
-        label: Uint8Array.of(FRAME_SOURCE_LABEL[res.source]),
-        otherLabels: other === null ? [] : [Uint8Array.of(FRAME_SOURCE_LABEL[other])],
-        lastRtpSeq: null,
-        lastMarkSeq: null,
-        frame: null,
-        chain: Promise.resolve(),
-        waiting: [],
-      };
-      this.senderOf(res.peerId).streams.push(counters);
-      this.consumers.push(c);
-      this.byMid.set(res.rtpParameters.mid!, c);
-      added.push(c);
-    }
-    if (added.length === 0) return;
-    await pc.setRemoteDescription({
-      type: 'offer',
-      sdp: receiveOffer(
-        t,
-        this.consumers.map((x) => x.section),
-      ),
-    });
-    const answer = await pc.createAnswer();
-    // The SFU's transport learns our DTLS parameters before werift starts ICE and DTLS (at
-    // setLocalDescription), as mediasoup-client does: otherwise a quick handshake moves the
-    // transport out of 'new' and the SFU refuses the connect as already connected.
-    if (!this.recvConnected) {
-      this.recvConnected = true;
-      await this.signalling.request('connectTransport', {
-        transportId: t.transportId,
-        dtlsParameters: {
-          role: localDtlsRole(answer.sdp),
-          fingerprints: [{ algorithm: 'sha-256', value: localFingerprint(answer.sdp) }],
-        },
-      });
-    }
-    await pc.setLocalDescription(answer);
-    for (const c of added) {
-      await this.signalling.request('resumeConsumer', { consumerId: c.consumerId });
-      if (c.section.kind === 'video')
-        await this.signalling
-          .request('requestKeyFrame', { consumerId: c.consumerId })
-          .catch(() => undefined);
-    }
-  }
-
-  private senderOf(peerId: string): FromSender {
-    let s = this.from.get(peerId);
-    if (!s) this.from.set(peerId, (s = { peerId, failures: 0, byReason: {}, streams: [] }));
-    return s;
-  }
-
-  private onRtp(c: Consumer, rtp: RtpPacket): void {
-    const n = c.counters;
-    const seq = rtp.header.sequenceNumber;
-    n.packets++;
-    n.bytes += rtp.payload.length;
-    if (c.lastRtpSeq !== null) {
-      const step = (seq - c.lastRtpSeq) & 0xffff;
-      if (step === 0 || step > 0x8000) return; // a duplicate or a late packet
-      n.packetsLost += step - 1;
-    }
-    const gap = c.lastRtpSeq !== null && ((seq - c.lastRtpSeq) & 0xffff) !== 1;
-    c.lastRtpSeq = seq;
-    if (c.section.kind === 'audio') return this.onFrame(c, rtp.payload);
-    // VP8 (RFC 7741 §4): a frame starts at S=1, PID=0 and ends at the marker bit.
-    const vp8 = Vp8RtpPayload.deSerialize(rtp.payload);
-    const ts = rtp.header.timestamp;
-    if (vp8.sBit === 1 && vp8.pid === 0) c.frame = { ts, seq, chunks: [vp8.payload] };
-    else if (c.frame && c.frame.ts === ts && !gap) c.frame.chunks.push(vp8.payload);
-    else c.frame = null;
-    if (rtp.header.marker && c.frame) {
-      const frame = Buffer.concat(c.frame.chunks);
-      c.frame = null;
-      this.onFrame(c, frame);
-    }
-  }
-
-  private onFrame(c: Consumer, frame: Uint8Array): void {
-    c.counters.frames++;
-    const data = new Uint8Array(frame);
-    c.chain = c.chain.then(() => this.open(c, data));
-  }
-
-  private async open(c: Consumer, data: Uint8Array, since = Date.now()): Promise<void> {
-    const sender = this.senderOf(c.info.peerId);
-    const layout: FrameLayout = c.section.kind === 'video' ? 'vp8' : 'opus';
-    await this.keyOps;
-    let result;
-    try {
-      result = await this.ctx.decrypt(data, layout, c.label, c.otherLabels);
-    } catch (err) {
-      const reason = reasonOf(err);
-      const waits = Date.now() - since < KEY_WAIT_MS && c.waiting.length < MAX_WAITING_FRAMES;
-      if (reason === 'UNKNOWN_KID' && waits) c.waiting.push({ data, since });
-      else this.failed(sender, reason);
-      return;
-    }
-    // The server chose whom this consumer belongs to; the key proves who sealed the frame.
-    if (result.owner !== c.info.peerId) return this.failed(sender, 'WRONG_SENDER');
-    const plaintext = result.plaintext;
-    const n = c.counters;
-    const now = Date.now();
-    n.decrypted++;
-    if (this.firstFrameMs === null) this.firstFrameMs = now - this.joinStartedAt;
-    if (
-      c.section.kind === 'video' &&
-      n.lastDecryptedAt !== null &&
-      now - n.lastDecryptedAt > FREEZE_MS
-    )
-      n.freezes.push([n.lastDecryptedAt, now]);
-    n.lastDecryptedAt = now;
-    const mark = readMark(plaintext, c.section.kind === 'video');
-    if (mark === null) return; // a browser's frame: no mark to check
-    n.marked++;
-    // A frame of another source under this consumer is a swap the label check should have
-    // refused: a bad mark. Order is not: a frame that waited for its key may come after newer
-    // ones (SFrame's replay window refuses true copies), so it fills the gap it left.
-    if (mark.label !== FRAME_SOURCE_LABEL[c.info.source]) n.badMarks++;
-    if (c.lastMarkSeq === null || mark.seq > c.lastMarkSeq) {
-      if (c.lastMarkSeq !== null) n.framesMissing += mark.seq - c.lastMarkSeq - 1;
-      c.lastMarkSeq = mark.seq;
-    } else if (n.framesMissing > 0) n.framesMissing--;
-    n.latencyMsSum += Math.max(0, now - mark.sentAt);
-  }
-
-  private failed(sender: FromSender, reason: string): void {
-    sender.failures++;
-    sender.byReason[reason] = (sender.byReason[reason] ?? 0) + 1;
-  }
-
   /** Leaves the room and closes every transport; idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -700,7 +434,7 @@ export class SyntheticParticipant {
     if (this.peerId !== null) await this.signalling.request('leave', {}).catch(() => undefined);
     this.session?.close();
     this.signalling.close();
-    await Promise.all([this.sendPc?.close(), this.recvPc?.close()]).catch(() => undefined);
+    await Promise.all([this.sendPc?.close(), this.receiver.close()]).catch(() => undefined);
     this.ctx.close();
   }
 }
