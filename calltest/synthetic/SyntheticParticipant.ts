@@ -144,8 +144,10 @@ export class SyntheticParticipant {
       selfPeerId: () => this.peerId,
       keysSettled: () => this.keyOps,
       note: (error) => this.note(error),
-      decrypted: () => {
-        if (this.firstFrameMs === null) this.firstFrameMs = Date.now() - this.joinStartedAt;
+      decrypted: (kid) => {
+        const now = Date.now();
+        if (this.firstFrameMs === null) this.firstFrameMs = now - this.joinStartedAt;
+        this.session?.framesSeen(kid, now);
       },
     });
   }

@@ -82,8 +82,8 @@ export interface ReceiverHost {
   /** Resolves once every key operation handed to the context so far is done. */
   keysSettled(): Promise<unknown>;
   note(error: string): void;
-  /** A frame decrypted (the participant times its first). */
-  decrypted(): void;
+  /** A frame decrypted under `kid` (the participant times its first; MLS counts it as life). */
+  decrypted(kid: number): void;
 }
 
 export class SyntheticReceiver {
@@ -300,7 +300,7 @@ export class SyntheticReceiver {
     const n = c.counters;
     const now = Date.now();
     n.decrypted++;
-    this.host.decrypted();
+    this.host.decrypted(result.kid);
     if (
       c.section.kind === 'video' &&
       n.lastDecryptedAt !== null &&

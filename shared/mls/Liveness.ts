@@ -10,9 +10,9 @@ export class Liveness {
 
   constructor(private readonly timeoutMs = DEFAULT_LIVENESS_TIMEOUT_MS) {}
 
-  /** A sign of life from `leaf`. */
-  seen(leaf: number, now: number): void {
-    this.lastSeen.set(leaf, now);
+  /** A sign of life from `leaf` at `at`; an older sign than one already noted changes nothing. */
+  seen(leaf: number, at: number): void {
+    this.lastSeen.set(leaf, Math.max(at, this.lastSeen.get(leaf) ?? at));
   }
 
   /** Keeps only the given leaves but `self` (after a commit); new ones count as seen now. */

@@ -119,6 +119,13 @@ class Person {
     }
   }
 
+  /** Decrypts `frame` as the client's frame worker would, and reports it as a sign of life. */
+  async hears(frame: Uint8Array): Promise<void> {
+    await this.settled();
+    const { kid } = await this.ctx.decrypt(frame);
+    this.session.framesSeen(kid, Date.now());
+  }
+
   close(): void {
     this.session.close();
     this.client.close();
@@ -271,6 +278,24 @@ describe('MlsSession over a real SFU', () => {
     const epoch = await quiet([a, b]);
     expect(epoch).toBe(3n);
     expect(sfu.registry.rooms.get(ROOM)?.peers.size).toBe(3); // the server never said a word
+  });
+
+  it('keeps a member whose media decrypts after its heartbeats stop, and removes it once the media stops too', async () => {
+    const a = await person('alice', { livenessMs: 1500, heartbeatMs: 300 });
+    const b = await person('bob', { livenessMs: 1500, heartbeatMs: 300 });
+    // carol's heartbeats stop after the joins (a member behind by a commit sends them stale)
+    const c = await person('carol', { livenessMs: 1500, heartbeatMs: 60_000 });
+    const epoch = await quiet([a, b, c]);
+    const end = Date.now() + 4500; // three liveness timeouts
+    while (Date.now() < end) {
+      const frame = await c.encrypt();
+      await Promise.all([a.hears(frame), b.hears(frame)]);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(a.session.epoch).toBe(epoch);
+    expect(b.session.members).toHaveLength(3);
+    c.session.close(); // frozen: no frames, no heartbeats, no rejoin
+    expect(await quiet([a, b])).toBe(epoch + 1n);
   });
 
   it("announces each member's media state end to end: a newcomer hears it at once, a change follows, a replay changes nothing", async () => {

@@ -228,9 +228,13 @@ export class CallAttempt {
     this.subscriber.on('added', (feed) => model.setFeed(feed, true));
     this.subscriber.on('removed', (feed) => model.setFeed(feed, false));
     this.subscriber.on('changed', () => model.touch());
-    this.cryptor.on('stats', (_senderKid, transforms) =>
-      model.applyStats(transforms, (id) => this.subscriber.byTransformId(id)),
-    );
+    this.cryptor.on('stats', (_senderKid, transforms) => {
+      model.applyStats(transforms, (id) => this.subscriber.byTransformId(id));
+      // Decrypted media is the members' sign of life, as good as a heartbeat (MlsSession).
+      for (const t of transforms)
+        if (t.role === 'recv' && t.kid !== null && t.lastFrameAt !== null)
+          this.mls?.framesSeen(t.kid, t.lastFrameAt);
+    });
     this.cryptor.on('recovered', (transformId) => {
       const feed = this.subscriber.byTransformId(transformId);
       if (feed) void this.subscriber.requestKeyFrame(feed.consumerId);

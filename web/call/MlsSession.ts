@@ -20,6 +20,7 @@ import {
   GroupMember,
   Liveness,
   type MemberConfig,
+  parseMlsKid,
   type RoomCode,
   type RosterEntry as QueueEntry,
 } from '../../shared/mls/index.js';
@@ -191,10 +192,17 @@ export class MlsSession extends Emitter<Events> {
     });
   }
 
-  /** A sign of life from `peerId` seen elsewhere (e.g. a decrypted frame). */
-  seen(peerId: string): void {
-    const entry = this.roster.find((r) => r.peerId === peerId && !r.self);
-    if (entry !== undefined) this.liveness.seen(entry.leafIndex, Date.now());
+  /**
+   * A media frame decrypted under `kid` at `at` (epoch ms): a sign of life from the leaf the KID
+   * names. Only that sender holds the key, so the server cannot fake one; it can only withhold
+   * frames, which is what the timeout is for. Heartbeats alone are not enough: a member a commit
+   * behind (a busy machine while people join) sends them under an epoch the others have left,
+   * and those arrive stale, so a member whose media flows was removed as silent.
+   */
+  framesSeen(kid: number, at: number): void {
+    if (!Number.isSafeInteger(kid) || kid < 0) return;
+    const leaf = parseMlsKid(kid).leafIndex;
+    if (this.roster.some((r) => r.leafIndex === leaf && !r.self)) this.liveness.seen(leaf, at);
   }
 
   sendChat(text: string): Promise<void> {
