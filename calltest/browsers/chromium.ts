@@ -44,6 +44,8 @@ export interface PageOptions {
   readonly initScripts?: readonly (string | (() => void))[];
   /** Collects console errors and page errors in `PageHandle.errors`. Default true. */
   readonly collectErrors?: boolean;
+  /** Receives every console line of the page (its type and text). */
+  readonly onConsole?: (type: string, text: string) => void;
 }
 
 export interface PageHandle {
@@ -63,6 +65,8 @@ export async function openPage(browser: Browser, options: PageOptions = {}): Pro
   }
   const page = await context.newPage();
   const errors: string[] = [];
+  const onConsole = options.onConsole;
+  if (onConsole) page.on('console', (msg) => onConsole(msg.type(), msg.text()));
   if (options.collectErrors ?? true) {
     page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
     page.on('console', (msg) => {

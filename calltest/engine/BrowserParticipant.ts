@@ -63,7 +63,15 @@ export class BrowserParticipant {
     identity: MediaIdentity,
     extraInitScripts: readonly string[] = [],
   ): Promise<BrowserParticipant> {
-    const initScripts = [probeScript(), webrtcProbeScript(), ...extraInitScripts];
+    const logLevel = pageLogLevel();
+    const initScripts = [
+      probeScript(),
+      webrtcProbeScript(),
+      ...(logLevel === null
+        ? []
+        : [`localStorage.setItem('blindcall:log', ${JSON.stringify(logLevel)})`]),
+      ...extraInitScripts,
+    ];
     if (kind === 'chromium') {
       const browser: Chromium = await launchBrowser({
         args: [
@@ -72,7 +80,12 @@ export class BrowserParticipant {
         ],
       });
       try {
-        const handle = await openPage(browser, { initScripts });
+        const handle = await openPage(browser, {
+          initScripts,
+          ...(logLevel === null
+            ? {}
+            : { onConsole: (type, text) => process.stdout.write(`[${name}] ${type} ${text}\n`) }),
+        });
         return new BrowserParticipant(
           name,
           kind,
@@ -205,4 +218,14 @@ async function withTimeout(p: Promise<void>, ms: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
   clearTimeout(timer);
+}
+
+/**
+ * BLINDCALL_CALLTEST_LOG=debug|info|warn also sets the app's log level in each Chromium page and
+ * prints its console lines, named by participant (the app logs ids and codes only, never keys,
+ * names or chat). Unset, a page's console stays out of the run's output.
+ */
+function pageLogLevel(): 'debug' | 'info' | 'warn' | null {
+  const level = process.env['BLINDCALL_CALLTEST_LOG'];
+  return level === 'debug' || level === 'info' || level === 'warn' ? level : null;
 }
