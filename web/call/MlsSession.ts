@@ -252,7 +252,7 @@ export class MlsSession extends Emitter<Events> {
       // (missed messages, or a commit ts-mls refuses) is left behind by resyncing.
       const code = codeOf(err);
       if (code === 'FUTURE_EPOCH') await this.catchUp();
-      else if (code === 'MLS_REJECTED') await this.resync();
+      else if (code === 'MLS_REJECTED') await this.resync('a commit MLS refused', err);
       else this.warn('BAD_MESSAGE', err, from);
     }
   }
@@ -286,13 +286,18 @@ export class MlsSession extends Emitter<Events> {
     if (member === null) return;
     const outcome = await catchUp(member, this.sinks.request, () => this.enterEpoch());
     if (outcome === 'removed') await this.rejoin();
-    else if (outcome === 'behind') await this.resync();
+    else if (outcome === 'behind') await this.resync('the commit log does not take us forward');
   }
 
   /** Replaces our leaf by an external commit from the latest GroupInfo. */
-  private async resync(): Promise<void> {
+  private async resync(why: string, err: unknown = null): Promise<void> {
     const member = this.member;
     if (member === null) return;
+    log.debug('resync', {
+      why,
+      epoch: Number(member.epoch),
+      error: err === null ? undefined : errorName(err),
+    });
     this.warn('RESYNC', null);
     if (await resync(member, this.sinks.request)) await this.enterEpoch();
   }
@@ -371,6 +376,12 @@ export class MlsSession extends Emitter<Events> {
     const rank = committerRank(member.leafIndex, leaves, this.queue.pendingRemovals());
     if (!this.queue.due(now, rank)) return;
     const changes = this.queue.take();
+    const silent = new Set(this.liveness.expired(now));
+    log.debug('committing removals', {
+      epoch: Number(member.epoch),
+      leaves: changes.remove.join(' '),
+      silent: changes.remove.filter((l) => silent.has(l)).join(' '),
+    });
     let accepted = false;
     try {
       const c = await member.commit({ remove: changes.remove });

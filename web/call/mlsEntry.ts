@@ -135,7 +135,13 @@ export async function catchUp(
     if (out.kind !== 'advanced') break; // the log does not start at our epoch
     await onEpoch();
   }
-  return missed.epoch !== null && member.epoch >= BigInt(missed.epoch) ? 'caught-up' : 'behind';
+  if (missed.epoch !== null && member.epoch >= BigInt(missed.epoch)) return 'caught-up';
+  log.debug('catch-up fell short', {
+    at: Number(member.epoch),
+    room: missed.epoch,
+    logged: missed.commits.length,
+  });
+  return 'behind';
 }
 
 /**
