@@ -197,7 +197,9 @@ export class MlsSession extends Emitter<Events> {
    * names. Only that sender holds the key, so the server cannot fake one; it can only withhold
    * frames, which is what the timeout is for. Heartbeats alone are not enough: a member a commit
    * behind (a busy machine while people join) sends them under an epoch the others have left,
-   * and those arrive stale, so a member whose media flows was removed as silent.
+   * and those arrive stale, so a member whose media flows was removed as silent. A leaf reused
+   * by a newcomer may be credited with its previous owner's last frames, for at most the 5 s a
+   * previous epoch's keys are kept (EpochKeys): far inside the 30 s timeout.
    */
   framesSeen(kid: number, at: number): void {
     if (!Number.isSafeInteger(kid) || kid < 0) return;
