@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CallTestRefused, DEFAULTS, runCallTest, type CallTestOptions } from './engine/CallTest.js';
 import { parseTarget, redactLink, TargetError } from './link.js';
+import { MAX_DELAY_MS, MAX_LOSS_PERCENT } from './network/ImpairedLink.js';
 import { renderJunit, renderTable } from './report/render.js';
 
 const USAGE = `usage: blindcall-calltest <url> [options]
@@ -30,6 +31,10 @@ const USAGE = `usage: blindcall-calltest <url> [options]
   --churn N                 joins and leaves per minute by an extra participant (default 0)
   --toggle-camera           the first participant turns its camera off and on again
   --screen-share            the first participant shares its screen
+  --loss P                  drop P % of each browser participant's media packets, each way
+                            (0–${MAX_LOSS_PERCENT}; synthetic participants are not impaired)
+  --delay MS                delay each browser participant's media packets by MS, each way
+                            (0–${MAX_DELAY_MS})
   --format table|json       what goes to stdout (default table)
   --json FILE               also write the JSON report to FILE
   --junit FILE              also write a JUnit XML report to FILE
@@ -67,6 +72,8 @@ export function parseOptions(argv: readonly string[]): {
       churn: { type: 'string' },
       'toggle-camera': { type: 'boolean' },
       'screen-share': { type: 'boolean' },
+      loss: { type: 'string' },
+      delay: { type: 'string' },
       format: { type: 'string' },
       json: { type: 'string' },
       junit: { type: 'string' },
@@ -100,6 +107,10 @@ export function parseOptions(argv: readonly string[]): {
       churnPerMinute: count('churn', values.churn, DEFAULTS.churnPerMinute),
       toggleCamera: values['toggle-camera'] ?? false,
       screenShare: values['screen-share'] ?? false,
+      impairment: {
+        lossPercent: count('loss', values.loss, 0),
+        delayMs: count('delay', values.delay, 0),
+      },
       maxLoad: count('max-load', values['max-load'], DEFAULTS.maxLoad, 1),
       iOwnThisDeployment: values['i-own-this-deployment'] ?? false,
       undecryptableBoundMs: count(

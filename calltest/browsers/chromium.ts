@@ -46,6 +46,8 @@ export interface PageOptions {
   readonly collectErrors?: boolean;
   /** Receives every console line of the page (its type and text). */
   readonly onConsole?: (type: string, text: string) => void;
+  /** Functions the page can call (`window[name](...)`, answered in this process). */
+  readonly bindings?: Readonly<Record<string, (...args: never[]) => unknown>>;
 }
 
 export interface PageHandle {
@@ -60,6 +62,8 @@ export async function openPage(browser: Browser, options: PageOptions = {}): Pro
     viewport: options.viewport ?? { width: 1280, height: 800 },
     permissions: ['camera', 'microphone', 'clipboard-read', 'clipboard-write'],
   });
+  for (const [name, fn] of Object.entries(options.bindings ?? {}))
+    await context.exposeFunction(name, fn);
   for (const script of options.initScripts ?? []) {
     await context.addInitScript(typeof script === 'string' ? { content: script } : script);
   }

@@ -55,6 +55,8 @@ export interface FirefoxPageOptions {
   readonly viewport?: { width: number; height: number };
   /** Scripts run in every document of the page before the app's own. */
   readonly initScripts?: readonly (string | (() => void))[];
+  /** Functions the page can call (`window[name](...)`, answered in this process). */
+  readonly bindings?: Readonly<Record<string, (...args: never[]) => unknown>>;
 }
 
 export interface FirefoxPageHandle {
@@ -77,6 +79,8 @@ export async function openFirefoxPage(
   const context = await browser.createBrowserContext();
   const page = await context.newPage();
   await page.setViewport(options.viewport ?? { width: 1280, height: 800 });
+  for (const [name, fn] of Object.entries(options.bindings ?? {}))
+    await page.exposeFunction(name, fn);
   for (const script of options.initScripts ?? []) {
     await page.evaluateOnNewDocument(
       typeof script === 'string' ? script : `(${script.toString()})()`,

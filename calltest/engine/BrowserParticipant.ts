@@ -10,6 +10,14 @@ import type { Browser as Firefox } from 'puppeteer-core';
 import { diagnostics, joinWithDriver, type Diagnostics } from '../app.js';
 import { launchBrowser, openPage } from '../browsers/chromium.js';
 import { playwrightDriver, type Driver } from '../browsers/driver.js';
+import {
+  ImpairedLink,
+  isImpaired,
+  NO_IMPAIRMENT,
+  type Impairment,
+  type LinkCounters,
+} from '../network/ImpairedLink.js';
+import { RELAY_BINDING, relayScript } from '../network/relayScript.js';
 import { launchFirefox, openFirefoxPage } from '../browsers/firefox.js';
 import { cameraFile } from '../media/fakeMedia.js';
 import { knownMediaScript } from '../media/firefoxMedia.js';
@@ -46,6 +54,8 @@ export class BrowserParticipant {
   webrtcStart: WebrtcReport | null = null;
   webrtcEnd: WebrtcReport | null = null;
   left = false;
+  /** Its impaired link, if the run impairs it. */
+  link: ImpairedLink | null = null;
   private closing: Promise<void> | null = null;
 
   private constructor(
@@ -55,16 +65,30 @@ export class BrowserParticipant {
     readonly driver: Driver,
     readonly errors: string[],
     private readonly closeBrowser: () => Promise<void>,
-  ) {}
+    link: ImpairedLink | null = null,
+  ) {
+    this.link = link;
+  }
+
+  /** What its impaired link relayed and dropped, or null if it is not impaired. */
+  linkCounters(): LinkCounters | null {
+    return this.link?.counters() ?? null;
+  }
 
   static async launch(
     name: string,
     kind: ParticipantKind,
     identity: MediaIdentity,
     extraInitScripts: readonly string[] = [],
+    impairment: Impairment = NO_IMPAIRMENT,
   ): Promise<BrowserParticipant> {
     const logLevel = pageLogLevel();
+    const link = isImpaired(impairment) ? new ImpairedLink(impairment, linkSeed(name)) : null;
+    const bindings: Record<string, (ip: string, port: number) => unknown> = link
+      ? { [RELAY_BINDING]: (ip: string, port: number) => link.relay(ip, port) }
+      : {};
     const initScripts = [
+      ...(link ? [relayScript()] : []),
       probeScript(),
       webrtcProbeScript(),
       ...(logLevel === null
@@ -82,6 +106,7 @@ export class BrowserParticipant {
       try {
         const handle = await openPage(browser, {
           initScripts,
+          bindings,
           ...(logLevel === null
             ? {}
             : { onConsole: (type, text) => process.stdout.write(`[${name}] ${type} ${text}\n`) }),
@@ -93,8 +118,10 @@ export class BrowserParticipant {
           playwrightDriver(handle.page),
           handle.errors,
           () => browser.close(),
+          link,
         );
       } catch (err) {
+        link?.close();
         await browser.close().catch(() => undefined);
         throw err;
       }
@@ -103,11 +130,19 @@ export class BrowserParticipant {
     try {
       const handle = await openFirefoxPage(browser, {
         initScripts: [...initScripts, knownMediaScript(identity.colour, identity.toneHz)],
+        bindings,
       });
-      return new BrowserParticipant(name, kind, identity, handle.driver, handle.errors, () =>
-        browser.close(),
+      return new BrowserParticipant(
+        name,
+        kind,
+        identity,
+        handle.driver,
+        handle.errors,
+        () => browser.close(),
+        link,
       );
     } catch (err) {
+      link?.close();
       await browser.close().catch(() => undefined);
       throw err;
     }
@@ -209,9 +244,17 @@ export class BrowserParticipant {
     this.closing ??= (async () => {
       await withTimeout(this.leave(), 5000);
       await this.closeBrowser().catch(() => undefined);
+      this.link?.close();
     })();
     return this.closing;
   }
+}
+
+/** A link's drop pattern follows from the participant's name, so a rerun drops alike. */
+function linkSeed(name: string): number {
+  let h = 2166136261;
+  for (const c of name) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
+  return h >>> 0;
 }
 
 async function withTimeout(p: Promise<void>, ms: number): Promise<void> {

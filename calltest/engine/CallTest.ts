@@ -9,6 +9,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { newRoomLink } from '../app.js';
 import { IDENTITIES, type MediaIdentity } from '../media/identity.js';
+import {
+  MAX_DELAY_MS,
+  MAX_LOSS_PERCENT,
+  NO_IMPAIRMENT,
+  type Impairment,
+} from '../network/ImpairedLink.js';
 import { isLoopbackHost, redactLink, type Target } from '../link.js';
 import type { CallTestReport, ParticipantKind } from '../report/Report.js';
 import { parseRoute } from '../../web/util/route.js';
@@ -33,6 +39,8 @@ export interface CallTestOptions {
   readonly churnPerMinute: number;
   readonly toggleCamera: boolean;
   readonly screenShare: boolean;
+  /** Loss and delay on each browser participant's media (network/ImpairedLink.ts). */
+  readonly impairment?: Impairment;
   /** Participants at once (churners included) allowed against a host that is not loopback. */
   readonly maxLoad: number;
   readonly iOwnThisDeployment: boolean;
@@ -88,6 +96,11 @@ export function checkOptions(o: CallTestOptions): void {
       `at most ${IDENTITIES.length} browser participants at once (each needs its own colour and tone)`,
     );
   if (!(o.durationS >= 5)) throw new CallTestRefused('--duration must be at least 5 s');
+  const { lossPercent, delayMs } = o.impairment ?? NO_IMPAIRMENT;
+  if (!(Number.isInteger(lossPercent) && lossPercent >= 0 && lossPercent <= MAX_LOSS_PERCENT))
+    throw new CallTestRefused(`--loss is a whole percentage from 0 to ${MAX_LOSS_PERCENT}`);
+  if (!(Number.isInteger(delayMs) && delayMs >= 0 && delayMs <= MAX_DELAY_MS))
+    throw new CallTestRefused(`--delay is a whole number of ms from 0 to ${MAX_DELAY_MS}`);
   if (
     !isLoopbackHost(o.target.hostname) &&
     concurrentLoad(o) > o.maxLoad &&
@@ -116,7 +129,7 @@ export async function runCallTest(o: CallTestOptions): Promise<CallTestReport> {
     kind: ParticipantKind,
     identity: MediaIdentity,
   ): Promise<BrowserParticipant> => {
-    const p = await BrowserParticipant.launch(name, kind, identity, o.initScripts);
+    const p = await BrowserParticipant.launch(name, kind, identity, o.initScripts, o.impairment);
     all.push(p);
     if (aborted()) {
       await p.close();

@@ -321,8 +321,10 @@ function participantReport(
       jitterMs: Math.round(
         ((w1?.inbound.audio.jitter ?? 0) + (w1?.inbound.video.jitter ?? 0)) * 500,
       ),
+      rttMs: w1?.rtt == null ? null : Math.round(w1.rtt * 1000),
       sendingHeights: w1?.outboundHeights ?? [],
     },
+    impairedLink: p.linkCounters(),
     errors: p.errors.slice(0, 20).map(redactLink),
   };
 }
@@ -438,6 +440,8 @@ export function buildReport(record: RunRecord): Omit<CallTestReport, 'tool'> {
       churnPerMinute: o.churnPerMinute,
       toggleCamera: o.toggleCamera,
       screenShare: o.screenShare,
+      lossPercent: o.impairment?.lossPercent ?? 0,
+      delayMs: o.impairment?.delayMs ?? 0,
     },
     startedAt: new Date(record.startedAt).toISOString(),
     endedAt: new Date().toISOString(),

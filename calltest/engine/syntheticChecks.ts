@@ -217,8 +217,10 @@ export function syntheticReport(
       },
       lossFraction: got + lost > 0 ? Number((lost / (got + lost)).toFixed(4)) : 0,
       jitterMs: 0,
+      rttMs: null,
       sendingHeights: [],
     },
+    impairedLink: null,
     errors: p.errors.slice(0, 20),
   };
 }

@@ -4,7 +4,8 @@
  * mediasoup-client) makes, and reports
  *
  * - `getStats()` totals: inbound and outbound RTP bytes, packets, packets lost and jitter per
- *   kind, and the frame heights of the outbound video layers;
+ *   kind, the frame heights of the outbound video layers, and the round-trip time of the ICE
+ *   candidate pairs in use;
  * - for every sender and receiver that carries a track, whether an encoded transform is
  *   attached. It reads `transform` through the getter it saved before the app's code ran, and
  *   notes every `createEncodedStreams()` call, so a client that only pretends to encrypt (or a
@@ -37,6 +38,8 @@ export interface WebrtcReport {
   readonly outbound: { audio: RtpTotals; video: RtpTotals };
   /** Frame heights of the outbound video encodings now being sent (one per active layer). */
   readonly outboundHeights: readonly number[];
+  /** Round-trip time of the selected ICE candidate pairs (the worst connection), s, if known. */
+  readonly rtt: number | null;
   readonly senders: readonly EndpointState[];
   readonly receivers: readonly EndpointState[];
 }
@@ -88,6 +91,7 @@ function installWebrtcProbe(): void {
       const inbound = { audio: zero(), video: zero() };
       const outbound = { audio: zero(), video: zero() };
       const outboundHeights: number[] = [];
+      let rtt: number | null = null;
       const senders: EndpointState[] = [];
       const receivers: EndpointState[] = [];
       const live = connections.filter((pc) => pc.connectionState !== 'closed');
@@ -105,6 +109,13 @@ function installWebrtcProbe(): void {
         }
         const stats = await pc.getStats();
         stats.forEach((s: Record<string, unknown>) => {
+          if (
+            s.type === 'candidate-pair' &&
+            s.nominated === true &&
+            s.state === 'succeeded' &&
+            typeof s.currentRoundTripTime === 'number'
+          )
+            rtt = Math.max(rtt ?? 0, s.currentRoundTripTime);
           const kind = s.kind === 'audio' || s.kind === 'video' ? s.kind : null;
           if (!kind) return;
           const n = (v: unknown): number => (typeof v === 'number' ? v : 0);
@@ -131,6 +142,7 @@ function installWebrtcProbe(): void {
         inbound,
         outbound,
         outboundHeights: outboundHeights.sort((a, b) => a - b),
+        rtt,
         senders,
         receivers,
       };

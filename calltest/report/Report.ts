@@ -4,6 +4,7 @@
  * real report against it); change both together and bump REPORT_FORMAT when a field changes
  * meaning or goes away.
  */
+import type { LinkCounters } from '../network/ImpairedLink.js';
 
 export const REPORT_FORMAT = 'blindcall-calltest/2';
 
@@ -114,9 +115,16 @@ export interface ParticipantReport {
     /** Inbound packets lost / (received + lost) over the measured window. */
     readonly lossFraction: number;
     readonly jitterMs: number;
+    /** Round-trip time to the SFU (ICE), ms; null where the browser gave none. */
+    readonly rttMs: number | null;
     /** Heights of the video layers it was sending at the end. */
     readonly sendingHeights: readonly number[];
   };
+  /**
+   * Its impaired link (`--loss`, `--delay`): media packets relayed and dropped on purpose, up
+   * (towards the SFU) and down; null where its media was not impaired.
+   */
+  readonly impairedLink: LinkCounters | null;
   readonly errors: readonly string[];
 }
 
@@ -149,6 +157,10 @@ export interface CallTestReport {
     readonly churnPerMinute: number;
     readonly toggleCamera: boolean;
     readonly screenShare: boolean;
+    /** Media packets dropped on each browser participant's link, each direction, percent. */
+    readonly lossPercent: number;
+    /** Delay added to each browser participant's media packets, each direction, ms. */
+    readonly delayMs: number;
   };
   readonly startedAt: string;
   readonly endedAt: string;

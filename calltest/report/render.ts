@@ -49,6 +49,7 @@ export function renderTable(r: CallTestReport): string {
       'out kbit/s a/v',
       'loss',
       'jitter ms',
+      'rtt ms',
       'reconn.',
       'decrypt failures',
     ],
@@ -64,6 +65,7 @@ export function renderTable(r: CallTestReport): string {
       `${p.stats.outKbps.audio}/${p.stats.outKbps.video}`,
       `${(p.stats.lossFraction * 100).toFixed(1)}%`,
       `${p.stats.jitterMs}`,
+      ms(p.stats.rttMs),
       `${p.reconnects}`,
       p.decryptFailures.total === 0
         ? '0'
@@ -98,7 +100,10 @@ export function renderTable(r: CallTestReport): string {
   const t = r.totals;
   const head =
     `blindcall-calltest ${r.result === 'pass' ? 'PASS' : 'FAIL'} · ${r.target.room}` +
-    ` (${r.target.createdRoom ? 'room created by the run' : 'invite link'}) · measured ${Math.round(r.measuredMs / 1000)} s`;
+    ` (${r.target.createdRoom ? 'room created by the run' : 'invite link'}) · measured ${Math.round(r.measuredMs / 1000)} s` +
+    (r.options.lossPercent > 0 || r.options.delayMs > 0
+      ? ` · browser media impaired: ${r.options.lossPercent}% loss, +${r.options.delayMs} ms, each way`
+      : '');
   const summary =
     `joined ${t.joined}/${t.participants} · max join ${ms(t.maxJoinMs)} ms · max first frame ${ms(t.maxFirstFrameMs)} ms` +
     ` · streams ok ${t.streamsOk}/${t.streamsExpected} · freezes >0.5s ${t.freezesOver500ms}, >1s ${t.freezesOver1s}` +
@@ -107,12 +112,23 @@ export function renderTable(r: CallTestReport): string {
       ? ` · churn ${r.churn.joins} joins, ${r.churn.leaves} leaves, ${r.churn.failedJoins} failed`
       : '') +
     ` · tool ${r.tool.wallMs} ms wall, ${r.tool.cpuMs} ms CPU`;
+  const links = r.participants.flatMap((p) => (p.impairedLink ? [p.impairedLink] : []));
+  const relayed = links.reduce((n, l) => n + l.up.relayed + l.down.relayed, 0);
+  const dropped = links.reduce((n, l) => n + l.up.dropped + l.down.dropped, 0);
+  const impaired = links.length
+    ? [
+        `impaired links: ${links.length} · media packets relayed ${relayed}, dropped ${dropped}` +
+          ` (${((dropped / Math.max(1, relayed + dropped)) * 100).toFixed(1)}%)`,
+      ]
+    : [];
   const unknown = r.unknownPeers.map(
     (u) =>
       `unknown peer ${u.peerId}: ${u.admitted ? 'admitted' : 'NOT admitted'} (seen by ${u.seenBy.join(', ')})`,
   );
   const reasons = r.reasons.length ? ['', 'failed checks:', ...r.reasons.map((x) => `  ${x}`)] : [];
-  return [head, '', people, '', streams, '', summary, ...unknown, ...reasons].join('\n');
+  return [head, '', people, '', streams, '', summary, ...impaired, ...unknown, ...reasons].join(
+    '\n',
+  );
 }
 
 const xml = (s: string): string =>

@@ -145,6 +145,7 @@ describe('checks', () => {
         video: { bytes: bytes * 10, packets: 0, packetsLost: 0, jitter: 0, streams: 3 },
       },
       outboundHeights: [90, 180, 360],
+      rtt: 0.012,
       senders: [{ kind: 'audio', transformed: true }],
       receivers: [{ kind: 'video', transformed: true }],
     });
@@ -177,6 +178,10 @@ describe('checks', () => {
       tracksSeen: 2,
       bareTracks: new Set(),
       errors: [],
+      linkCounters: () =>
+        f.name === 'p1-red'
+          ? { up: { relayed: 900, dropped: 100 }, down: { relayed: 1800, dropped: 200 } }
+          : null,
     } as unknown as BrowserParticipant;
   }
 
@@ -260,7 +265,16 @@ describe('checks', () => {
     expect(report.participants[0]!.stats).toMatchObject({
       inKbps: { audio: 80, video: 800 },
       lossFraction: 0.009,
+      rttMs: 12,
     });
+    expect(report.participants[0]!.impairedLink).toEqual({
+      up: { relayed: 900, dropped: 100 },
+      down: { relayed: 1800, dropped: 200 },
+    });
+    expect(report.participants[1]!.impairedLink).toBeNull();
+    expect(renderTable(report)).toContain(
+      'impaired links: 1 · media packets relayed 2700, dropped 300 (10.0%)',
+    );
     expect(validateReport(JSON.parse(JSON.stringify(report)))).toEqual([]);
     expect(JSON.stringify(report) + renderTable(report) + renderJunit(report)).not.toContain(
       SECRET,
