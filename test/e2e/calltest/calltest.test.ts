@@ -140,6 +140,40 @@ describe('blindcall-calltest', { timeout: RUN_TIMEOUT_MS }, () => {
     }
   });
 
+  it('impairs browser media as asked (--loss, --delay): the links drop and delay, the receivers see it', async () => {
+    ensureWebBuild();
+    sfu = await startSfu();
+    const delayMs = 60;
+    const r = await runCallTest({
+      ...DEFAULTS,
+      target: parseTarget(sfu.url),
+      browsers: 2,
+      durationS: 10,
+      toggleCamera: false,
+      screenShare: false,
+      iOwnThisDeployment: false,
+      impairment: { lossPercent: 10, delayMs },
+      onProgress: (line) => console.log(line),
+    });
+    show(r);
+    // A poor link is not a failure: pictures and tones still get through.
+    expect(r.result).toBe('pass');
+    expect(r.options).toMatchObject({ lossPercent: 10, delayMs });
+    for (const p of r.participants) {
+      const link = p.impairedLink!;
+      console.log(`${p.name}: link ${JSON.stringify(link)}, rtt ${p.stats.rttMs} ms`);
+      // All of its media went through the relay, and about a tenth was dropped each way.
+      for (const way of [link.up, link.down]) {
+        expect(way.relayed).toBeGreaterThan(500);
+        expect(way.dropped / (way.relayed + way.dropped)).toBeGreaterThan(0.05);
+        expect(way.dropped / (way.relayed + way.dropped)).toBeLessThan(0.15);
+      }
+      // ICE's round trip to the SFU crosses the link twice; loopback alone is about 1 ms.
+      expect(p.stats.rttMs).toBeGreaterThanOrEqual(2 * delayMs * 0.9);
+      expect(p.stats.lossFraction).toBeGreaterThan(0.02);
+    }
+  });
+
   it("fails on PICTURE for exactly the dropped sender's video", async () => {
     const server = await brokenSfu('drop-video:2');
     const r = await run(server.url);
