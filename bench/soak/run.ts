@@ -6,7 +6,10 @@
  *
  * Reuses the e2e harness (test/e2e/harness) for the SFU, the browser and driving the app.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Browser } from 'playwright-core';
 import { launchBrowser, openPage, type PageHandle } from '../../calltest/browsers/chromium.js';
 import { createRoomLink, diagnostics, joinCall, waitForCall } from '../../calltest/app.js';
 import { ensureWebBuild, startSfu } from '../../test/e2e/harness/servers.js';
@@ -20,6 +23,13 @@ export interface SoakOptions {
   readonly seed: number;
   /** Network drops of a stable page, this often on average (3 min by default). */
   readonly dropEveryMs?: number;
+  /**
+   * Go on past `minutes` until at least this many visitors tried to join and this many drops
+   * happened (at most `GRACE_MS` longer), so a short run judges a fixed number of events however
+   * slow the machine is. Zero by default.
+   */
+  readonly minVisitors?: number;
+  readonly minDrops?: number;
 }
 
 export interface SoakResult {
@@ -41,7 +51,20 @@ export interface SoakResult {
 }
 
 const STABLE = 3;
+/** Console lines kept per page, for the dump a failed visitor writes. */
+const CONSOLE_LINES = 400;
+/** `SOAK_LOG=debug` makes every page log at that level (web/util/logger.ts), for the dumps. */
+const PAGE_LOG = process.env.SOAK_LOG;
+const DUMP_DIR = join(process.cwd(), 'test-results', 'soak');
 const DROP_MS = 5000;
+/**
+ * How long a visitor may take from opening its page to decrypting everyone. A fifth Chromium page
+ * on two busy cores has taken 17 s just to load the app and 50 s in all (CI, 2026-12); 60 s was
+ * not enough.
+ */
+const VISITOR_JOIN_MS = 150_000;
+/** The longest a run goes on past `minutes` waiting for `minVisitors` and `minDrops`. */
+const GRACE_MS = 5 * 60_000;
 /**
  * How long after a frame arrived its drop may still show up in the page's counters: a frame with
  * no key waits up to 3 s for it (web/e2ee/worker/FramePipe.ts KEY_WAIT_MS) before it is counted as
@@ -61,6 +84,27 @@ function rng(seed: number): () => number {
   };
 }
 
+/** A page whose console lines (ids, codes and epochs only: web/util/logger.ts) are kept. */
+interface LoggedPage extends PageHandle {
+  readonly lines: string[];
+}
+
+type SoakPage = StablePage & { readonly lines: readonly string[] };
+
+async function openLoggedPage(browser: Browser, t0: number): Promise<LoggedPage> {
+  const lines: string[] = [];
+  const level = PAGE_LOG;
+  const h = await openPage(browser, {
+    initScripts:
+      level === undefined ? [] : [`localStorage.setItem('blindcall:log', ${JSON.stringify(level)})`],
+    onConsole: (type, text) => {
+      lines.push(`+${((Date.now() - t0) / 1000).toFixed(1)}s ${type} ${text}`);
+      if (lines.length > CONSOLE_LINES) lines.shift();
+    },
+  });
+  return { ...h, lines };
+}
+
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const { minutes: MINUTES, reportMinutes: REPORT_MINUTES, seed: SEED } = options;
   const DROP_EVERY_MS = options.dropEveryMs ?? 3 * 60_000;
@@ -71,7 +115,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   ensureWebBuild();
   const sfu = await startSfu({ env: { LOG_LEVEL: 'error' } });
   const browser = await launchBrowser();
-  const handles: PageHandle[] = [];
+  const handles: LoggedPage[] = [];
+  const t0 = Date.now();
   const rows: Record<string, string | number>[] = [];
   const joinFailureReasons: string[] = [];
   const counts = {
@@ -82,12 +127,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     drops: 0,
   };
   try {
-    const first = await openPage(browser);
+    const first = await openLoggedPage(browser, t0);
     handles.push(first);
     const link = await createRoomLink(first.page, sfu.url);
-    const stable: StablePage[] = [];
+    const stable: SoakPage[] = [];
     for (let i = 0; i < STABLE; i++) {
-      const h = i === 0 ? first : await openPage(browser);
+      const h = i === 0 ? first : await openLoggedPage(browser, t0);
       if (i > 0) handles.push(h);
       await joinCall(h.page, link, `Stable ${i + 1}`);
       stable.push({
@@ -96,6 +141,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         cdp: await h.context.newCDPSession(h.page),
         peerIds: new Set(),
         recoveringUntil: 0,
+        lines: h.lines,
       });
     }
     for (const s of stable) await waitForCall(s.page, STABLE - 1, 90_000);
@@ -121,17 +167,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     };
 
     const churnOnce = async (): Promise<void> => {
-      const h = await openPage(browser);
+      const h = await openLoggedPage(browser, t0);
       try {
         await joinCall(h.page, link, 'Visitor');
-        await waitForCall(h.page, STABLE, 60_000);
+        await waitForCall(h.page, STABLE, VISITOR_JOIN_MS);
         counts.joins++;
         await h.page.waitForTimeout(3000 + random() * 5000);
       } catch (err) {
         counts.joinFailures++;
         const why = await visitorState(h, stable, err);
         joinFailureReasons.push(why);
-        console.log(`soak: visitor ${counts.joinFailures} failed to join: ${why}`);
+        const dump = await dumpFailure(counts.joinFailures, h, stable, why);
+        console.log(`soak: visitor ${counts.joinFailures} failed to join: ${why} (pages: ${dump})`);
       } finally {
         await h.close().catch(() => undefined);
       }
@@ -141,7 +188,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       else if (JSON.stringify(after) !== JSON.stringify(steady)) counts.leaverLeftovers++;
     };
 
-    while (Date.now() < end) {
+    const minVisitors = options.minVisitors ?? 0;
+    const minDrops = options.minDrops ?? 0;
+    const enough = (): boolean =>
+      counts.joins + counts.joinFailures >= minVisitors && counts.drops >= minDrops;
+    while (Date.now() < end || (!enough() && Date.now() < end + GRACE_MS)) {
       const now = Date.now();
       if (churn === null && now >= nextJoin) {
         churn = churnOnce().finally(() => {
@@ -215,6 +266,50 @@ async function stayersDecryptEachOther(
     if (Date.now() > deadline) throw new Error('stable pages did not all decrypt each other');
     await sleep(250);
   }
+}
+
+/**
+ * What every page saw when a visitor gave up, for finding out why: each page's diagnostics (peer
+ * ids, phases, room code, counters: no names, no keys) and its last console lines. Returns the
+ * file's path.
+ */
+async function dumpFailure(
+  n: number,
+  visitor: LoggedPage,
+  stable: readonly SoakPage[],
+  why: string,
+): Promise<string> {
+  const pages = [
+    { name: 'visitor', page: visitor.page, lines: visitor.lines },
+    ...stable.map((s) => ({ name: s.name, page: s.page, lines: s.lines })),
+  ];
+  const parts = [`visitor ${n}: ${why}`];
+  for (const p of pages) {
+    const d = await diagnostics(p.page).catch(() => null);
+    const view =
+      d === null
+        ? 'unreadable'
+        : JSON.stringify({
+            phase: d.phase,
+            self: d.selfPeerId,
+            code: d.securityCode?.glance ?? null,
+            kid: d.localKid,
+            senders: d.senders.map((s) => ({
+              peer: s.peerId,
+              roster: s.inRoster,
+              kid: s.kid,
+              frames: s.framesDecrypted,
+              failures: s.failuresByReason,
+              msSinceLastFrame: s.msSinceLastFrame,
+            })),
+            events: d.events,
+          });
+    parts.push(`## ${p.name}\n${view}\n${p.lines.join('\n')}`);
+  }
+  mkdirSync(DUMP_DIR, { recursive: true });
+  const file = join(DUMP_DIR, `visitor-${n}.log`);
+  writeFileSync(file, parts.join('\n\n') + '\n');
+  return file;
 }
 
 /**
