@@ -96,7 +96,9 @@ async function openLoggedPage(browser: Browser, t0: number): Promise<LoggedPage>
   const level = PAGE_LOG;
   const h = await openPage(browser, {
     initScripts:
-      level === undefined ? [] : [`localStorage.setItem('blindcall:log', ${JSON.stringify(level)})`],
+      level === undefined
+        ? []
+        : [`localStorage.setItem('blindcall:log', ${JSON.stringify(level)})`],
     onConsole: (type, text) => {
       lines.push(`+${((Date.now() - t0) / 1000).toFixed(1)}s ${type} ${text}`);
       if (lines.length > CONSOLE_LINES) lines.shift();
