@@ -249,7 +249,9 @@ export async function runCallTest(o: CallTestOptions): Promise<CallTestReport> {
     const toggler = o.toggleCamera ? joined[0] : undefined;
     let toggleState: 'before' | 'off' | 'done' = 'before';
     let tick = 0;
-    if (o.screenShare && joined[0]) await joined[0].toggle('screen').catch(() => undefined);
+    // A share that does not start (the click fails, the browser refuses) fails the SCREEN check.
+    const sharer = o.screenShare ? (joined[0] ?? null) : null;
+    if (sharer) await sharer.toggle('screen').catch(() => undefined);
     while (Date.now() < measureEnd && !aborted()) {
       const now = Date.now();
       await Promise.all(joined.map((p) => p.sample().catch(() => null)));
@@ -303,7 +305,7 @@ export async function runCallTest(o: CallTestOptions): Promise<CallTestReport> {
     for (const p of joinedSynthetic) p.windowEnd = p.snapshot();
     // The last churner's leave changes the roster: give codes and keys a moment to settle.
     if (churn.joins > 0) await sleep(3000);
-    const perception = await finalPerception(joined, toggles);
+    const perception = await finalPerception(joined, toggles, sharer);
     await Promise.all(joined.map((p) => p.sample().catch(() => null)));
     for (const p of joinedSynthetic) p.sample();
     const record: RunRecord = {
@@ -318,6 +320,7 @@ export async function runCallTest(o: CallTestOptions): Promise<CallTestReport> {
       churn,
       perception,
       toggles,
+      sharer,
     };
     const report = buildReport(record);
     const cpu = process.cpuUsage(cpuStart);

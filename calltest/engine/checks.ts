@@ -46,6 +46,8 @@ export interface Heard {
   readonly audio: AudioReport | undefined;
   readonly picture: NonNullable<ReceivedFrom['picture']>;
   readonly sound: NonNullable<ReceivedFrom['sound']>;
+  /** Only from a screen sharer. */
+  readonly screen: NonNullable<ReceivedFrom['screen']> | null;
 }
 
 /** receiver → sender peer id → what it saw and heard at the end. */
@@ -63,9 +65,31 @@ export interface RunRecord {
   readonly churn: { joins: number; leaves: number; failedJoins: number };
   readonly perception: Perception;
   readonly toggles: readonly Toggle[];
+  /** The participant that shared its screen (`--screen-share`), or null. */
+  readonly sharer: BrowserParticipant | null;
 }
 
-function judge(report: ProbeReport, sender: BrowserParticipant): Heard {
+/**
+ * Frames of a shared screen presented in the window. The fake screen carries no colour or frame
+ * number of ours: presented frames are what can be counted. It is asked for at 15 frames/s.
+ */
+const MIN_SCREEN_FRAMES = 5;
+
+function screenCheck(
+  report: ProbeReport,
+  sender: BrowserParticipant,
+  since: number,
+): Heard['screen'] {
+  const v = report.video.find((x) => x.peerId === sender.peerId && x.source === 'screen');
+  const frames = v ? v.samples.filter((x) => x.t >= since).length : 0;
+  return { frames, ok: frames >= MIN_SCREEN_FRAMES };
+}
+
+function judge(
+  report: ProbeReport,
+  sender: BrowserParticipant,
+  sharer: BrowserParticipant | null,
+): Heard {
   const since = report.now - PERCEPTION_WINDOW_MS;
   const video = report.video.find((v) => v.peerId === sender.peerId && v.source === 'camera');
   const audio = report.audio.find((a) => a.peerId === sender.peerId);
@@ -87,12 +111,14 @@ function judge(report: ProbeReport, sender: BrowserParticipant): Heard {
       beeps: beeps.beeps,
       ok: beeps.beeps >= MIN_BEEPS && toneMatches(heardHz, sender.identity.toneHz),
     },
+    screen: sender === sharer ? screenCheck(report, sender, since) : null,
   };
 }
 
 export async function finalPerception(
   joined: readonly BrowserParticipant[],
   toggles: readonly Toggle[],
+  sharer: BrowserParticipant | null,
 ): Promise<Perception> {
   // A camera switched back on needs a moment before its picture counts again.
   const lastOn = Math.max(0, ...toggles.map((t) => t.onAt).filter(Number.isFinite));
@@ -123,11 +149,9 @@ export async function finalPerception(
       const heard = new Map<string, Heard>();
       for (const sender of joined) {
         if (sender === receiver || sender.peerId === null) continue;
-        const h = report
-          ? judge(report, sender)
-          : judge({ now: Date.now(), video: [], audio: [] }, sender);
+        const h = judge(report ?? { now: Date.now(), video: [], audio: [] }, sender, sharer);
         heard.set(sender.peerId, h);
-        allOk &&= h.picture.ok && h.sound.ok;
+        allOk &&= h.picture.ok && h.sound.ok && (h.screen?.ok ?? true);
       }
       result.set(receiver, heard);
     }
@@ -225,6 +249,7 @@ function participantReport(
         over1s: gaps.filter((g) => g[1] - g[0] > 1000).length,
         longestMs: Math.round(Math.max(0, ...gaps.map((g) => g[1] - g[0]))),
       },
+      screen: sender === record.sharer ? (h?.screen ?? { frames: 0, ok: false }) : null,
       frames: null,
       heights,
       layers: [...new Set(heights.map(layerOf))].sort(),
@@ -249,6 +274,16 @@ function participantReport(
         : `${pair}: expected ${sound.expectedHz} Hz beeps, heard ${sound.beeps} beeps at ` +
           `${sound.heardHz ?? '-'} Hz in the last ${PERCEPTION_WINDOW_MS / 1000} s`,
     });
+    if (r.screen)
+      checks.push({
+        check: 'SCREEN',
+        ok: r.screen.ok,
+        participant: p.name,
+        message: r.screen.ok
+          ? `${pair}: shared screen, ${r.screen.frames} frames`
+          : `${pair}: expected ${sender.name}'s shared screen moving, saw ${r.screen.frames} frames ` +
+            `in the last ${PERCEPTION_WINDOW_MS / 1000} s`,
+      });
     pairChecks(record, checks, p, sender, r, d?.inRoster ?? false);
   }
   for (const sender of record.synthetic) {

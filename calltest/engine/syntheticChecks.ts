@@ -72,6 +72,7 @@ export function browserFromSynthetic(
     undecryptableMs: undecryptableMs(history),
     picture: null,
     sound: null,
+    screen: null,
     frames: { recent, audio: null, video: null, marks: null, ok: recent > 0 },
     freezes: { over500ms: 0, over1s: 0, longestMs: 0 },
     heights: [],
@@ -128,6 +129,7 @@ function syntheticFrom(
     undecryptableMs: undecryptableMs(history),
     picture: null,
     sound: null,
+    screen: null,
     frames: {
       recent,
       audio,

@@ -21,6 +21,8 @@ export type CheckId =
   | 'E2EE_TRANSFORM'
   | 'UNDECRYPTABLE'
   | 'UNADMITTED'
+  /** With `--screen-share`: every other browser shows the sharer's screen, frames moving. */
+  | 'SCREEN'
   /** A pair with a synthetic end: frames of every stream decrypt, and their marks are right. */
   | 'FRAMES';
 
@@ -77,6 +79,11 @@ export interface ReceivedFrom {
     } | null;
     readonly ok: boolean;
   } | null;
+  /**
+   * With `--screen-share`, from the sharer to a browser receiver (null otherwise): frames of
+   * the sharer's screen tile presented in the run's last 5 s.
+   */
+  readonly screen: { readonly frames: number; readonly ok: boolean } | null;
   readonly freezes: {
     readonly over500ms: number;
     readonly over1s: number;

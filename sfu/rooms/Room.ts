@@ -279,7 +279,7 @@ export class Room extends TypedEmitter<Events> {
         producerId: req.producerId,
         rtpCapabilities: peer.rtpCapabilities,
         paused: true,
-        appData: { peerId: owner.peer.id },
+        appData: { peerId: owner.peer.id, source: owner.producer.appData.source },
       });
       if (peer.closed) {
         consumer.close();

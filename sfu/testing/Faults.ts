@@ -5,6 +5,7 @@
  *
  *   drop-video:N    the N-th peer to join a room (1-based) has its video never forwarded: the
  *                   receivers' consumers of it stay paused on the server, silently
+ *   drop-screen:N   the same for the N-th peer's shared screen only (its camera still flows)
  *   relay-drop:N    key-protocol messages to the N-th peer of a room are dropped: `mlsCommit`,
  *                   `mlsMessage`, `mlsEpochReady`
  *   ghost           a peer that exists only in signalling joins each room after its first peer
@@ -37,6 +38,7 @@ const KEY_NOTIFICATIONS: ReadonlySet<NotificationName> = new Set<NotificationNam
 
 export interface FaultConfig {
   readonly dropVideoOf: number | null;
+  readonly dropScreenOf: number | null;
   readonly relayDropFor: number | null;
   readonly ghost: boolean;
   readonly plainClient: boolean;
@@ -48,6 +50,7 @@ export class FaultConfigError extends Error {
 
 export function parseFaults(raw: string): FaultConfig {
   let dropVideoOf: number | null = null;
+  let dropScreenOf: number | null = null;
   let relayDropFor: number | null = null;
   let ghost = false;
   let plainClient = false;
@@ -62,12 +65,13 @@ export function parseFaults(raw: string): FaultConfig {
       return n;
     };
     if (name === 'drop-video') dropVideoOf = ordinal();
+    else if (name === 'drop-screen') dropScreenOf = ordinal();
     else if (name === 'relay-drop') relayDropFor = ordinal();
     else if (name === 'ghost') ghost = true;
     else if (name === 'plain-client') plainClient = true;
     else throw new FaultConfigError(`unknown fault ${JSON.stringify(item.slice(0, 40))}`);
   }
-  return { dropVideoOf, relayDropFor, ghost, plainClient };
+  return { dropVideoOf, dropScreenOf, relayDropFor, ghost, plainClient };
 }
 
 const PLAIN_CLIENT_SCRIPT = '/__testing/plain-client.js';
@@ -122,10 +126,10 @@ export class Faults {
 
   /** True when the server must silently never forward this consumer's media. */
   withholds(roomId: string, consumer: types.Consumer): boolean {
-    const target = this.config.dropVideoOf;
-    if (target === null || consumer.kind !== 'video') return false;
-    const owner = (consumer.appData as { peerId?: string }).peerId ?? '';
-    return this.ordinal(roomId, owner) === target;
+    if (consumer.kind !== 'video') return false;
+    const { peerId = '', source } = consumer.appData as { peerId?: string; source?: string };
+    const n = this.ordinal(roomId, peerId);
+    return n === this.config.dropVideoOf || (source === 'screen' && n === this.config.dropScreenOf);
   }
 
   private addGhost(room: Room): void {

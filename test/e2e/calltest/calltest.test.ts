@@ -2,7 +2,8 @@
 // the command, with its JSON report validated against the schema and its JUnit file read), and
 // fails, naming the right check and participant, against SFUs broken on purpose by the test-only
 // faults (sfu/testing/Faults.ts): one sender's video dropped, key relay to one peer dropped, a
-// signalling-only ghost, and a client served with encoded transforms that do nothing.
+// signalling-only ghost, a client served with encoded transforms that do nothing, and a shared
+// screen withheld.
 //
 // Two cores run about four video pages: the broken cases use two browsers, the passing one three.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -36,14 +37,14 @@ async function brokenSfu(faults: string): Promise<TestSfu> {
   return sfu;
 }
 
-function run(url: string, browsers = 2): Promise<CallTestReport> {
+function run(url: string, browsers = 2, screenShare = false): Promise<CallTestReport> {
   return runCallTest({
     ...DEFAULTS,
     target: parseTarget(url),
     browsers,
     durationS: 8,
     toggleCamera: false,
-    screenShare: false,
+    screenShare,
     iOwnThisDeployment: false,
     settleTimeoutMs: 20_000,
     onProgress: (line) => console.log(line),
@@ -188,6 +189,33 @@ describe('blindcall-calltest', { timeout: RUN_TIMEOUT_MS }, () => {
     // here: in a cold CI rehearsal the pitch check once heard p1's 500 Hz beeps as 3445 Hz, a
     // flaw of the tone detection to fix, not of this fault; the passing run checks sound.)
     expect(passing(r, 'PICTURE').map((c) => c.participant)).toEqual([p2!.name]);
+  });
+
+  it('checks a shared screen (--screen-share): the other browser shows it moving', async () => {
+    ensureWebBuild();
+    sfu = await startSfu();
+    const r = await run(sfu.url, 2, true);
+    show(r);
+    expect(r.result).toBe('pass');
+    const [p1, p2] = r.participants;
+    // The first browser shares; only its screen is checked, by the other one.
+    expect(passing(r, 'SCREEN').map((c) => c.message)).toEqual([
+      expect.stringContaining(`${p2!.name} ← ${p1!.name}: shared screen`),
+    ]);
+    expect(p2!.received.find((x) => x.from === p1!.name)?.screen?.frames).toBeGreaterThanOrEqual(5);
+  });
+
+  it("fails on SCREEN, and only on it, when the server withholds the sharer's screen", async () => {
+    const server = await brokenSfu('drop-screen:1');
+    const r = await run(server.url, 2, true);
+    show(r);
+    expect(r.result).toBe('fail');
+    const [p1, p2] = r.participants;
+    expect(failing(r, 'SCREEN').map((c) => c.message)).toEqual([
+      expect.stringContaining(`${p2!.name} ← ${p1!.name}`),
+    ]);
+    // The sharer's camera still arrives: the fault is the screen alone.
+    expect(failing(r, 'PICTURE')).toEqual([]);
   });
 
   it('fails on UNADMITTED and FIRST_FRAME when the key relay drops messages to one peer', async () => {

@@ -213,6 +213,7 @@ describe('checks', () => {
         beeps: heard ? 10 : 0,
         ok: heard,
       },
+      screen: null,
     });
     return {
       options: {
@@ -235,6 +236,7 @@ describe('checks', () => {
         [b, new Map([[a.peerId!, ok(a)]])],
       ]),
       toggles: [],
+      sharer: null,
     };
   }
 
