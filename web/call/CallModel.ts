@@ -164,6 +164,12 @@ export class CallModel extends Emitter<{ change: [] }> {
   /** The most recent events, oldest first (bounded). */
   readonly events: CallEvent[] = [];
   private scheduled = false;
+  /**
+   * Peers the server said left. Peer ids are never reused (a rejoin gets a new one), and the MLS
+   * roster still lists a leaver until its Remove commit: nothing may bring one back meanwhile.
+   * One short id per leaver of this tab's calls.
+   */
+  private readonly departed = new Set<string>();
 
   /** Appends to the diagnostic timeline; `at` is wall-clock epoch ms. */
   record(event: DistributiveOmit<CallEvent, 'at'>): void {
@@ -216,6 +222,7 @@ export class CallModel extends Emitter<{ change: [] }> {
   }
 
   removeParticipant(peerId: string): void {
+    this.departed.add(peerId);
     if (this.participants.delete(peerId)) this.touch();
     this.dropIdentityChange(peerId);
     if (this.activeSpeaker === peerId) this.activeSpeaker = null;
@@ -238,7 +245,8 @@ export class CallModel extends Emitter<{ change: [] }> {
 
   applyRoster(roster: readonly RosterEntry[]): void {
     const byId = new Map(roster.filter((e) => !e.self).map((e) => [e.peerId, e]));
-    for (const [peerId, entry] of byId) this.participant(peerId).roster = entry;
+    for (const [peerId, entry] of byId)
+      if (!this.departed.has(peerId)) this.participant(peerId).roster = entry;
     for (const p of this.participants.values()) if (!byId.has(p.peerId)) p.roster = null;
     this.touch();
   }
@@ -283,6 +291,7 @@ export class CallModel extends Emitter<{ change: [] }> {
   }
 
   setFeed(feed: RemoteFeed, present: boolean): void {
+    if (present && this.departed.has(feed.peerId)) return;
     const p = present ? this.participant(feed.peerId) : this.participants.get(feed.peerId);
     if (!p) return;
     if (present) p.feeds[feed.source] = feed;

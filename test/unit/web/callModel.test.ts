@@ -128,6 +128,27 @@ describe('CallModel.applyStats', () => {
     expect(model.participants.get('alice')?.roster).toBeNull();
   });
 
+  it('never brings back a participant the server said left, whatever the MLS roster still says', () => {
+    // Seen in a CI soak: a visitor joined while a dropped page's old peer was leaving; the visitor's
+    // first MLS roster still listed that peer (its Remove commit came later), re-created it after
+    // its peerLeft, and the visitor showed a member with no roster entry and no frames for good.
+    const model = new CallModel();
+    model.participant('gone');
+    model.removeParticipant('gone');
+    const entry = {
+      peerId: 'gone',
+      displayName: 'Gone',
+      identityKey: new Uint8Array(32),
+      verified: false,
+      self: false,
+      fingerprint: 'AAAAA-BBBBB-CCCCC-DDDDD',
+    };
+    model.applyRoster([entry]);
+    model.setFeed(feed('gone', 'camera', 't1'), true);
+    model.applyRoster([]);
+    expect([...model.participants.keys()]).toEqual([]);
+  });
+
   it('coalesces many changes into one change event', async () => {
     const model = new CallModel();
     let events = 0;
