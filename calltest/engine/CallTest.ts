@@ -25,7 +25,8 @@ import {
   type SyntheticReceive,
 } from '../synthetic/SyntheticParticipant.js';
 import { BrowserParticipant } from './BrowserParticipant.js';
-import { buildReport, finalPerception, type RunRecord } from './checks.js';
+import { buildReport, type RunRecord } from './checks.js';
+import { finalPerception } from './perception.js';
 
 export interface CallTestOptions {
   readonly target: Target;
