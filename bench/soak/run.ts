@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, openPage, type PageHandle } from '../../calltest/browsers/chromium.js';
 import { createRoomLink, diagnostics, joinCall, waitForCall } from '../../calltest/app.js';
+import { seeded } from '../../calltest/seeded.js';
 import { ensureWebBuild, startSfu } from '../../test/e2e/harness/servers.js';
 import { census, settle } from '../../test/fuzz/census.js';
 import { printTable } from '../../test/fuzz/seed.js';
@@ -72,18 +73,6 @@ const GRACE_MS = 5 * 60_000;
  */
 const LATE_COUNT_MS = 3000 + 500 + 500 + 1000;
 
-/** mulberry32: seeded timings, so a run's schedule repeats. Not for anything secret. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A page whose console lines (ids, codes and epochs only: web/util/logger.ts) are kept. */
 interface LoggedPage extends PageHandle {
   readonly lines: string[];
@@ -110,7 +99,7 @@ async function openLoggedPage(browser: Browser, t0: number): Promise<LoggedPage>
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const { minutes: MINUTES, reportMinutes: REPORT_MINUTES, seed: SEED } = options;
   const DROP_EVERY_MS = options.dropEveryMs ?? 3 * 60_000;
-  const random = rng(SEED);
+  const random = seeded(SEED);
   console.log(
     `soak: ${MINUTES} min, report every ${REPORT_MINUTES} min, seed ${SEED} (--seed ${SEED} repeats the schedule)`,
   );

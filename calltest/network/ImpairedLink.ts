@@ -20,6 +20,7 @@
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv4 } from 'node:net';
+import { seeded } from '../seeded.js';
 
 export interface Impairment {
   /** Packets dropped in each direction, percent (0–50). */
@@ -44,18 +45,6 @@ export interface LinkCounters {
   readonly up: { readonly relayed: number; readonly dropped: number };
   /** Packets from the SFU towards the page. */
   readonly down: { readonly relayed: number; readonly dropped: number };
-}
-
-/** mulberry32: a small seeded generator, for a drop pattern that repeats (not for secrets). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
